@@ -1,0 +1,70 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+
+namespace Berth.Api.Meta;
+
+/// <summary>
+/// The one JSON configuration for every Kubernetes object Berth reads or writes.
+/// Properties are camelCase (as Kubernetes spells them), nulls are omitted (Go's omitempty),
+/// and every model keeps unknown fields in <see cref="JsonExtensionDataAttribute"/> so newer clients lose nothing.
+/// </summary>
+public static class KubeJson
+{
+    public static readonly JsonSerializerOptions Options = Create(indented: false);
+    public static readonly JsonSerializerOptions Indented = Create(indented: true);
+
+    private static JsonSerializerOptions Create(bool indented)
+    {
+        var o = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            WriteIndented = indented,
+            // Kubernetes emits <, >, & and non-ASCII literally; so do we (kubectl diff compares bytes).
+            Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            NumberHandling = JsonNumberHandling.Strict,
+            AllowTrailingCommas = false,
+        };
+        o.Converters.Add(new KubeTimeConverter());
+        o.MakeReadOnly(populateMissingResolver: true);
+        return o;
+    }
+
+    public static T Deserialize<T>(JsonNode node) => node.Deserialize<T>(Options)
+        ?? throw new JsonException("null object");
+
+    public static T Deserialize<T>(ReadOnlySpan<byte> utf8) => JsonSerializer.Deserialize<T>(utf8, Options)
+        ?? throw new JsonException("null object");
+
+    public static byte[] Serialize<T>(T value) => JsonSerializer.SerializeToUtf8Bytes(value, Options);
+
+    public static JsonObject ToNode<T>(T value) => (JsonObject)JsonSerializer.SerializeToNode(value, Options)!;
+}
+
+/// <summary>metav1.Time: RFC 3339 with second precision in UTC ("2024-01-02T03:04:05Z").</summary>
+public sealed class KubeTimeConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var s = reader.GetString();
+        if (s is null || !DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture,
+                System.Globalization.DateTimeStyles.AssumeUniversal, out var t))
+            throw new JsonException($"invalid time \"{s}\": expected RFC 3339");
+        return t.ToUniversalTime();
+    }
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+        => writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+}
+
+/// <summary>metav1.MicroTime: RFC 3339 with microseconds ("2024-01-02T03:04:05.123456Z"), used by Lease and events.k8s.io.</summary>
+public sealed class MicroTimeConverter : JsonConverter<DateTimeOffset>
+{
+    public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+        => new KubeTimeConverter().Read(ref reader, typeToConvert, options);
+
+    public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
+        => writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture));
+}

@@ -1,0 +1,115 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Berth.Api.Meta;
+
+/// <summary>Base of every model class: keeps the JSON fields the class does not name, so they survive a round trip.</summary>
+public abstract class Extensible
+{
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; set; }
+}
+
+/// <summary>A top-level API object: apiVersion, kind, metadata.</summary>
+public abstract class KubeObject : Extensible
+{
+    public string? ApiVersion { get; set; }
+    public string? Kind { get; set; }
+    public ObjectMeta Metadata { get; set; } = new();
+}
+
+public sealed class ObjectMeta : Extensible
+{
+    public string? Name { get; set; }
+    public string? GenerateName { get; set; }
+    public string? Namespace { get; set; }
+    public string? SelfLink { get; set; }
+    public string? Uid { get; set; }
+    public string? ResourceVersion { get; set; }
+    public long? Generation { get; set; }
+    public DateTimeOffset? CreationTimestamp { get; set; }
+    public DateTimeOffset? DeletionTimestamp { get; set; }
+    public long? DeletionGracePeriodSeconds { get; set; }
+    public Dictionary<string, string>? Labels { get; set; }
+    public Dictionary<string, string>? Annotations { get; set; }
+    public List<OwnerReference>? OwnerReferences { get; set; }
+    public List<string>? Finalizers { get; set; }
+    public List<ManagedFieldsEntry>? ManagedFields { get; set; }
+
+    public string? Label(string key) => Labels is not null && Labels.TryGetValue(key, out var v) ? v : null;
+    public string? Annotation(string key) => Annotations is not null && Annotations.TryGetValue(key, out var v) ? v : null;
+    public bool HasFinalizer(string f) => Finalizers is not null && Finalizers.Contains(f);
+}
+
+public sealed class OwnerReference : Extensible
+{
+    public string ApiVersion { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string Name { get; set; } = "";
+    public string Uid { get; set; } = "";
+    public bool? Controller { get; set; }
+    public bool? BlockOwnerDeletion { get; set; }
+}
+
+public sealed class ManagedFieldsEntry : Extensible
+{
+    public string? Manager { get; set; }
+    public string? Operation { get; set; }
+    public string? ApiVersion { get; set; }
+    public DateTimeOffset? Time { get; set; }
+    public string? FieldsType { get; set; }
+    public JsonElement? FieldsV1 { get; set; }
+    public string? Subresource { get; set; }
+}
+
+public sealed class ListMeta : Extensible
+{
+    public string? ResourceVersion { get; set; }
+    [JsonPropertyName("continue")]
+    public string? Continue { get; set; }
+    public long? RemainingItemCount { get; set; }
+    public string? SelfLink { get; set; }
+}
+
+/// <summary>A reference to an object in the same or another namespace (core/v1 ObjectReference).</summary>
+public sealed class ObjectReference : Extensible
+{
+    public string? Kind { get; set; }
+    public string? Namespace { get; set; }
+    public string? Name { get; set; }
+    public string? Uid { get; set; }
+    public string? ApiVersion { get; set; }
+    public string? ResourceVersion { get; set; }
+    public string? FieldPath { get; set; }
+}
+
+public sealed class LocalObjectReference : Extensible
+{
+    public string? Name { get; set; }
+}
+
+/// <summary>metav1.LabelSelector as it appears in specs.</summary>
+public sealed class LabelSelector : Extensible
+{
+    public Dictionary<string, string>? MatchLabels { get; set; }
+    public List<LabelSelectorRequirement>? MatchExpressions { get; set; }
+}
+
+public sealed class LabelSelectorRequirement : Extensible
+{
+    public string Key { get; set; } = "";
+    public string Operator { get; set; } = "";
+    public List<string>? Values { get; set; }
+}
+
+/// <summary>metav1.Condition (used by newer kinds) and the common condition shape.</summary>
+public sealed class Condition : Extensible
+{
+    public string Type { get; set; } = "";
+    public string Status { get; set; } = "";
+    public long? ObservedGeneration { get; set; }
+    public DateTimeOffset? LastTransitionTime { get; set; }
+    public DateTimeOffset? LastProbeTime { get; set; }
+    public string? Reason { get; set; }
+    public string? Message { get; set; }
+}
