@@ -65,7 +65,7 @@ public sealed class QuantityJsonConverter : JsonConverter<Quantity>
         string? s = reader.TokenType switch
         {
             JsonTokenType.String => reader.GetString(),
-            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan),
+            JsonTokenType.Number => System.Text.Encoding.UTF8.GetString(reader.HasValueSequence ? System.Buffers.BuffersExtensions.ToArray(reader.ValueSequence) : reader.ValueSpan),
             _ => throw new JsonException("quantity must be a string or a number"),
         };
         return Quantity.TryParse(s, out var q, out var err) ? q : throw new JsonException(err);
