@@ -44,6 +44,7 @@ public sealed class ApiException(Status status) : Exception(status.Message)
         return Make(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {agg}", d);
     }
 
+    public static ApiException Unprocessable(string message) => Make(422, "Invalid", message);
     public static ApiException BadRequest(string message) => Make(400, "BadRequest", message);
     public static ApiException Forbidden(string message, ResourceType? t = null, string? name = null)
         => Make(403, "Forbidden", message, t is null ? null : Details(t, name));

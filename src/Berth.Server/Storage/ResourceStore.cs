@@ -60,6 +60,16 @@ public sealed class ResourceStore
         return _cache.For(t).Get(KeyOf(t, ns, name))?.ToModel(t) as T;
     }
 
+    /// <summary>Every object of a kind (in one namespace, or all), decoded; for admission and bootstrap, not for hot paths.</summary>
+    public async Task<List<T>> ListModelsAsync<T>(ResourceType t, string? ns, CancellationToken ct = default) where T : KubeObject
+    {
+        await _cache.SyncAsync(ct);
+        var items = _cache.For(t).List(PrefixOf(t, ns));
+        var result = new List<T>(items.Count);
+        foreach (var i in items) result.Add((T)i.ToModel(t));
+        return result;
+    }
+
     /// <summary>Lists from the cache (consistent with every acknowledged write), or — for a continued list whose
     /// snapshot the cache has moved past — from the store at the snapshot's revision.</summary>
     public async Task<ListResult> ListAsync(ResourceType t, string? ns, ListOptions opts, CancellationToken ct = default)

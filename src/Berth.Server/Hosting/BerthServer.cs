@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using Berth.Api.Registry;
+using Berth.Server.Admission;
+using Berth.Server.Auth;
+using Berth.Server.Http;
+using Berth.Server.Storage;
+using Berth.Store;
+using Berth.Store.Sqlite;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Server.Hosting;
+
+/// <summary>
+/// One Berth control plane: the store, the API server over HTTPS, and (as later issues add them) the controllers
+/// and the node agent, all in this process.
+/// </summary>
+public sealed class BerthServer : IAsyncDisposable
+{
+    private WebApplication _app = null!;
+    private IKeyValueStore _kv = null!;
+    private ObjectCache _cache = null!;
+    private readonly List<IAsyncDisposable> _components = new();
+
+    public required ServerOptions Options { get; init; }
+    public ResourceStore Store { get; private set; } = null!;
+    public string Url { get; private set; } = "";
+    public string KubeconfigPath => Path.Combine(Options.DataDir, "kubeconfig");
+    public string AdminToken { get; private set; } = "";
+    public string CaPem { get; private set; } = "";
+
+    public static async Task<BerthServer> StartAsync(ServerOptions options, ILoggerFactory logs, CancellationToken ct = default)
+    {
+        var server = new BerthServer { Options = options };
+        try { await server.StartCoreAsync(logs, ct); }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    private async Task StartCoreAsync(ILoggerFactory logs, CancellationToken ct)
+    {
+        var log = logs.CreateLogger("berth");
+        var dataDir = Path.GetFullPath(Options.DataDir);
+        try
+        {
+            Directory.CreateDirectory(dataDir);
+            var probe = Path.Combine(dataDir, ".write-test");
+            await File.WriteAllTextAsync(probe, "ok", ct);
+            File.Delete(probe);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new StartupException($"data directory {dataDir} is not writable: {e.Message}", e);
+        }
+
+        var (host, port) = ParseListen(Options.Listen);
+
+        try { _kv = await SqliteStore.OpenAsync(Path.Combine(dataDir, "store.db"), SqliteStoreOptions.Production); }
+        catch (StoreOpenException e) { throw new StartupException($"cannot open the store: {e.Message}", e); }
+
+        var registry = BuiltinRegistry.Create();
+        _cache = new ObjectCache(_kv, registry, logs.CreateLogger("cache"));
+        await _cache.StartAsync(ct);
+        Store = new ResourceStore(_kv, _cache, registry, AdmissionChain.Create());
+        await Bootstrap.EnsureAsync(Store, ct);
+
+        var certs = Certificates.LoadOrCreate(Path.Combine(dataDir, "pki"), host is "0.0.0.0" or "::" ? [] : [host]);
+        var auth = new Authenticator(Path.Combine(dataDir, "auth"));
+        AdminToken = auth.AdminToken;
+        CaPem = certs.CaPem;
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1;
+            k.AddServerHeader = false;
+            k.Listen(IPAddress.Parse(host == "localhost" ? "127.0.0.1" : host), port, l => l.UseHttps(certs.Serving));
+        });
+        _app = builder.Build();
+        var pipeline = new RequestPipeline(Store, auth, logs.CreateLogger("api"));
+        _app.Run(pipeline.HandleAsync);
+        try { await _app.StartAsync(ct); }
+        catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new StartupException($"cannot listen on {Options.Listen}: address already in use", e);
+        }
+        var bound = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var boundPort = new Uri(bound).Port;
+        Url = $"https://{(host is "0.0.0.0" ? "127.0.0.1" : host.Contains(':') ? "[" + host + "]" : host)}:{boundPort}";
+        pipeline.ServerAddress = $"{host}:{boundPort}";
+        Kubeconfig.Write(KubeconfigPath, Url, certs.CaPem, auth.AdminToken);
+        log.LogInformation("serving on {Url}; store revision {Revision}", Url, _kv.CurrentRevision);
+    }
+
+    private static (string Host, int Port) ParseListen(string listen)
+    {
+        var i = listen.LastIndexOf(':');
+        if (i <= 0 || !int.TryParse(listen.AsSpan(i + 1), out var port) || port is < 0 or > 65535)
+            throw new StartupException($"--listen must be HOST:PORT, got \"{listen}\"");
+        var host = listen[..i].Trim('[', ']');
+        if (host != "localhost" && !IPAddress.TryParse(host, out _))
+            throw new StartupException($"--listen host must be an IP address or localhost, got \"{host}\"");
+        return (host, port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) { try { await _app.StopAsync(); } catch { } await _app.DisposeAsync(); }
+        for (int i = _components.Count - 1; i >= 0; i--) await _components[i].DisposeAsync();
+        if (_cache is not null) await _cache.DisposeAsync();
+        if (_kv is not null) await _kv.DisposeAsync();
+    }
+}

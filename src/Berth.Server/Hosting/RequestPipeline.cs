@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Berth.Server.Auth;
+using Berth.Server.Http;
+using Berth.Server.Storage;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Server.Hosting;
+
+/// <summary>
+/// Every HTTP request goes through here: health and version (open to all), authentication, discovery and
+/// OpenAPI, then the resource handlers. Errors become metav1.Status bodies; nothing user-sent yields a 500.
+/// </summary>
+public sealed class RequestPipeline
+{
+    private readonly Authenticator _auth;
+    private readonly ApiHandler _api;
+    private readonly DiscoveryEndpoints _discovery;
+    private readonly ILogger _log;
+
+    public string ServerAddress { get => _discovery.ServerAddress; set => _discovery.ServerAddress = value; }
+
+    public RequestPipeline(ResourceStore store, Authenticator auth, ILogger log)
+    {
+        _auth = auth;
+        _log = log;
+        _api = new ApiHandler(store, PatchEngine.Apply, log);
+        _discovery = new DiscoveryEndpoints(store.Registry);
+    }
+
+    public async Task HandleAsync(HttpContext ctx)
+    {
+        try
+        {
+            var path = ctx.Request.Path.Value ?? "/";
+            if (path is "/healthz" or "/livez" or "/readyz")
+            {
+                ctx.Response.ContentType = "text/plain; charset=utf-8";
+                await ctx.Response.WriteAsync("ok");
+                return;
+            }
+            if (path != "/version" && _auth.Authenticate(ctx) is null)
+                throw ApiException.Unauthorized();
+            if (await _discovery.TryServeAsync(ctx)) return;
+            if (await _api.TryHandleAsync(ctx)) return;
+            throw ApiException.NotFoundPath(path);
+        }
+        catch (ApiException e)
+        {
+            if (!ctx.Response.HasStarted) await ApiHandler.WriteStatusAsync(ctx, e.Status);
+        }
+        catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested) { }
+        catch (JsonException e)
+        {
+            if (!ctx.Response.HasStarted) await ApiHandler.WriteStatusAsync(ctx, ApiException.BadRequest(e.Message).Status);
+        }
+        catch (Exception e)
+        {
+            _log.LogError(e, "{Method} {Path} failed", ctx.Request.Method, ctx.Request.Path);
+            if (!ctx.Response.HasStarted) await ApiHandler.WriteStatusAsync(ctx, ApiException.Internal(e.Message).Status);
+        }
+    }
+}
