@@ -10,14 +10,17 @@ public readonly struct IntOrString : IEquatable<IntOrString>
 {
     private readonly string? _str;
 
-    public bool IsInt { get; }
-    public bool IsString => !IsInt;
+    private readonly bool _isString;
+
+    /// <summary>True for an int (also for the default value, which is the int 0, as upstream's zero value).</summary>
+    public bool IsInt => !_isString;
+    public bool IsString => _isString;
     /// <summary>The int value (0 for a string).</summary>
     public int IntVal { get; }
     /// <summary>The string value ("" for an int).</summary>
     public string StrVal => _str ?? "";
 
-    private IntOrString(bool isInt, int i, string? s) { IsInt = isInt; IntVal = i; _str = s; }
+    private IntOrString(bool isInt, int i, string? s) { _isString = !isInt; IntVal = i; _str = s; }
 
     public static IntOrString FromInt(int value) => new(true, value, null);
     public static IntOrString FromString(string value) => new(false, 0, value);
