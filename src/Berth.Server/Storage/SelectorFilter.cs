@@ -1,33 +1,41 @@
+using System.Collections.Concurrent;
+using Berth.Api.Meta;
+using Berth.Api.Registry;
+using Berth.Api.Selectors;
+using Berth.Server.Http;
+
 namespace Berth.Server.Storage;
 
-/// <summary>Turns a list's label and field selectors into a predicate over cached objects. TEMPORARY: equality only.</summary>
+/// <summary>Turns a list's or watch's label and field selectors into a predicate over cached objects.</summary>
 public static class SelectorFilter
 {
-    public static Func<CachedObject, bool> Build(Berth.Api.Registry.ResourceType t, string? labelSelector, string? fieldSelector)
+    private static readonly ConcurrentDictionary<Type, HashSet<string>> SupportedFields = new();
+
+    public static Func<CachedObject, bool> Build(ResourceType t, string? labelSelector, string? fieldSelector)
     {
-        var reqs = new List<(bool Label, string Key, string Value, bool Neq)>();
-        void Parse(string? s, bool label)
+        LabelSelectorExpr labels;
+        FieldSelector fields;
+        try
         {
-            if (string.IsNullOrWhiteSpace(s)) return;
-            foreach (var part in s.Split(','))
-            {
-                var neq = part.Contains("!=");
-                var kv = part.Split(neq ? "!=" : (part.Contains("==") ? "==" : "="), 2);
-                reqs.Add((label, kv[0].Trim(), kv.Length > 1 ? kv[1].Trim() : "", neq));
-            }
+            labels = string.IsNullOrWhiteSpace(labelSelector) ? LabelSelectorExpr.Everything : LabelSelectorExpr.Parse(labelSelector);
+            fields = string.IsNullOrWhiteSpace(fieldSelector) ? FieldSelector.Everything : FieldSelector.Parse(fieldSelector);
+            fields.EnsureSupported(FieldsOf(t));
         }
-        Parse(labelSelector, true);
-        Parse(fieldSelector, false);
-        if (reqs.Count == 0) return _ => true;
-        return o =>
-        {
-            foreach (var r in reqs)
-            {
-                var dict = r.Label ? o.Labels : o.Fields;
-                var v = dict is not null && dict.TryGetValue(r.Key, out var x) ? x : null;
-                if (r.Neq ? v == r.Value : v != r.Value) return false;
-            }
-            return true;
-        };
+        catch (SelectorParseException e) { throw ApiException.BadRequest(e.Message); }
+
+        bool anyLabels = labels.Requirements.Count > 0;
+        bool anyFields = fields.Requirements.Count > 0;
+        if (!anyLabels && !anyFields) return static _ => true;
+        return o => (!anyLabels || labels.Matches(o.Labels)) && (!anyFields || fields.Matches(o.Fields));
     }
+
+    /// <summary>The field labels a kind supports: metadata.name/namespace and whatever its strategy adds.</summary>
+    private static HashSet<string> FieldsOf(ResourceType t) => SupportedFields.GetOrAdd(t.Strategy.ModelType, _ =>
+    {
+        var probe = (KubeObject)Activator.CreateInstance(t.Strategy.ModelType)!;
+        var d = new Dictionary<string, string>();
+        t.Strategy.AddSelectableFields(probe, d);
+        var set = new HashSet<string>(d.Keys, StringComparer.Ordinal) { "metadata.name", "metadata.namespace" };
+        return set;
+    });
 }
