@@ -221,7 +221,7 @@ public static class LabelSelectorParser
         }
     }
 
-    /// <summary>labels.ParseToRequirements: the requirements in source order... sorted by key, as upstream's parse does.</summary>
+    /// <summary>labels.ParseToRequirements: the parsed requirements, stably sorted by key as upstream does.</summary>
     public static List<LabelRequirement> ParseRequirements(string selector)
     {
         var reqs = new Parser(Scan(selector)).Parse();
