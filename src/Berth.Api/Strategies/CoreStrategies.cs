@@ -301,12 +301,11 @@ public sealed class ServiceStrategy : ResourceStrategy<Service>
         if (ports.Length == 0) ports = Printing.None;
         var selector = spec.Selector is null || spec.Selector.Count == 0 ? Printing.None
             : string.Join(",", spec.Selector.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key + "=" + p.Value));
-        return [svc.Metadata.Name, spec.Type ?? "", clusterIP, ExternalIP(svc), ports, Printing.Age(svc.Metadata.CreationTimestamp, now), selector];
+        return [svc.Metadata.Name, spec.Type ?? "", clusterIP, ExternalIP(svc, spec), ports, Printing.Age(svc.Metadata.CreationTimestamp, now), selector];
     }
 
-    private static string ExternalIP(Service svc)
+    private static string ExternalIP(Service svc, ServiceSpec spec)
     {
-        var spec = svc.Spec!;
         var ext = spec.ExternalIPs ?? [];
         switch (spec.Type)
         {
