@@ -130,12 +130,22 @@ internal sealed class LogWriter
         }
         finally
         {
-            _insert.Dispose();
-            _readValue.Dispose();
-            _compact.Dispose();
-            _conn.Dispose();
             _exited.TrySetResult();
         }
+    }
+
+    /// <summary>
+    /// After <see cref="Exited"/>: checkpoints the WAL into the database (so the next open need not replay it) and closes
+    /// the connection. Call it once the read connections are closed, so the checkpoint can complete.
+    /// </summary>
+    public void Close()
+    {
+        _insert.Dispose();
+        _readValue.Dispose();
+        _compact.Dispose();
+        try { Schema.Exec(_conn, "PRAGMA wal_checkpoint(TRUNCATE);"); }
+        catch (SqliteException) { /* best effort: the WAL is replayed on the next open */ }
+        _conn.Dispose();
     }
 
     static void FailAll(List<PendingWork> items, Exception ex)

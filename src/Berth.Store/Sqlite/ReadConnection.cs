@@ -21,10 +21,13 @@ internal sealed class ReadConnection : IDisposable
         _commit = Prepare("COMMIT;");
         _rollback = Prepare("ROLLBACK;");
         _snapshot = Prepare("SELECT (SELECT IFNULL(MAX(id), 0) FROM log), (SELECT value FROM meta WHERE key = 'compact_revision');");
+        // Walks the (name, id) index in name order (no sort of the values) and keeps each name's latest row at or
+        // below $rev unless it is a tombstone.
         _list = Prepare($"""
             SELECT l.name, l.create_revision, l.id, l.value FROM log l
-            JOIN (SELECT MAX(id) AS mid FROM log WHERE {KeyRange.Sql} AND id <= $rev GROUP BY name) m ON l.id = m.mid
-            WHERE l.deleted = 0 ORDER BY l.name;
+            WHERE {KeyRange.Sql.Replace("name", "l.name", StringComparison.Ordinal)} AND l.deleted = 0
+              AND l.id = (SELECT MAX(x.id) FROM log x WHERE x.name = l.name AND x.id <= $rev)
+            ORDER BY l.name;
             """);
         AddRangeParameters(_list);
         _list.Parameters.Add("$rev", SqliteType.Integer);
@@ -56,7 +59,9 @@ internal sealed class ReadConnection : IDisposable
     static void SetRange(SqliteCommand cmd, KeyRange range)
     {
         cmd.Parameters["$lo"].Value = range.Low;
-        cmd.Parameters["$hi"].Value = range.High;
+        SqliteParameter hi = cmd.Parameters["$hi"];
+        hi.SqliteType = range.High is string ? SqliteType.Text : SqliteType.Blob;
+        hi.Value = range.High;
     }
 
     public KeyValue? Get(string key)

@@ -311,6 +311,7 @@ public sealed class SqliteStore : IKeyValueStore
         await _writer.Exited.ConfigureAwait(false);
         _hub.Close();
         _pool.Dispose();
+        _writer.Close();
         _lockFile.Dispose();
         _stopping.Dispose();
     }
