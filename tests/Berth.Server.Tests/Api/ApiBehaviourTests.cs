@@ -187,7 +187,7 @@ public sealed class ApiBehaviourTests : IAsyncLifetime
     {
         for (int i = 0; i < 7; i++)
             await _t.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps",
-                $$"""{"metadata":{"name":"page-{{i}}","labels":{"parity":"{{(i % 2 == 0 ? "even" : "odd")}}"}}}""");
+                "{\"metadata\":{\"name\":\"page-" + i + "\",\"labels\":{\"parity\":\"" + (i % 2 == 0 ? "even" : "odd") + "\"}}}");
         var seen = new List<string>();
         string? cont = null;
         int pages = 0;
