@@ -83,7 +83,7 @@ public sealed class BerthServer : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = RequestBody.MaxBytes + 1;
+            k.Limits.MaxRequestBodySize = 32 * RequestBody.MaxBytes; // RequestBody enforces the API limit itself
             k.AddServerHeader = false;
             k.Listen(IPAddress.Parse(host == "localhost" ? "127.0.0.1" : host), port, l => l.UseHttps(certs.Serving));
         });

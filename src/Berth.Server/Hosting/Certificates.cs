@@ -38,7 +38,7 @@ public sealed class Certificates
 
         var hosts = new HashSet<string>(StringComparer.OrdinalIgnoreCase) { "127.0.0.1", "::1", "localhost", Dns.GetHostName() };
         foreach (var h in extraHosts) hosts.Add(h);
-        if (!File.Exists(srvCrt) || !File.Exists(srvKey) || !Covers(X509Certificate2.CreateFromPemFile(srvCrt), hosts))
+        if (!File.Exists(srvCrt) || !File.Exists(srvKey) || !Covers(X509Certificate2.CreateFromPem(File.ReadAllText(srvCrt)), hosts))
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var req = new CertificateRequest("CN=kube-apiserver", key, HashAlgorithmName.SHA256);

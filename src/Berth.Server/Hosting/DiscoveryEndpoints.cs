@@ -53,7 +53,7 @@ public sealed class DiscoveryEndpoints(ResourceRegistry registry)
         };
         if (list is null)
         {
-            if (parts.Length is 2 or 3 && parts[0] is "api" or "apis") throw ApiException.NotFoundPath(path);
+            if ((parts.Length == 2 && parts[0] == "api") || (parts.Length is 2 or 3 && parts[0] == "apis")) throw ApiException.NotFoundPath(path);
             return false;
         }
         await Write(ctx, list, DiscoveryNegotiation.ContentTypeJson);

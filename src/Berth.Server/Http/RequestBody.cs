@@ -15,16 +15,37 @@ public static class RequestBody
 
     public static async Task<byte[]> ReadAsync(HttpRequest req, CancellationToken ct)
     {
-        if (req.ContentLength > MaxBytes) throw ApiException.TooLarge(MaxBytes);
+        if (req.ContentLength > MaxBytes)
+        {
+            await DiscardAsync(req, ct);
+            throw ApiException.TooLarge(MaxBytes);
+        }
         using var ms = new MemoryStream();
         var buf = new byte[16 * 1024];
         int n;
         while ((n = await req.Body.ReadAsync(buf, ct)) > 0)
         {
-            if (ms.Length + n > MaxBytes) throw ApiException.TooLarge(MaxBytes);
+            if (ms.Length + n > MaxBytes)
+            {
+                await DiscardAsync(req, ct);
+                throw ApiException.TooLarge(MaxBytes);
+            }
             ms.Write(buf, 0, n);
         }
         return ms.ToArray();
+    }
+
+    /// <summary>Reads and drops a too-large body (up to a bound) so the client gets the 413 instead of a broken pipe.</summary>
+    private static async Task DiscardAsync(HttpRequest req, CancellationToken ct)
+    {
+        var buf = new byte[64 * 1024];
+        long total = 0;
+        try
+        {
+            int n;
+            while (total < 8 * MaxBytes && (n = await req.Body.ReadAsync(buf, ct)) > 0) total += n;
+        }
+        catch (Exception e) when (e is IOException or Microsoft.AspNetCore.Http.BadHttpRequestException) { }
     }
 
     public static bool IsYaml(string? contentType)
