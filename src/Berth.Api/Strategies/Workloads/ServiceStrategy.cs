@@ -23,7 +23,6 @@ public sealed class ServiceStrategy : ResourceStrategy<Service>
     private static bool IsHeadless(Service s)
     {
         var spec = s.Spec ?? new ServiceSpec();
-        if ((spec.Type ?? "ClusterIP") != "ClusterIP") return false;
         return spec.ClusterIPs is { Count: > 0 } ips ? ips.Count == 1 && ips[0] == "None" : spec.ClusterIP == "None";
     }
 
