@@ -3,33 +3,11 @@ using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Api.Rbac;
 using Berth.Api.Registry;
+using Berth.Api.Strategies.Workloads;
 
 namespace Berth.Api.Strategies;
 
-/// <summary>/scale for StatefulSets: spec.replicas (default 1), status.replicas, the selector's string form.</summary>
-public sealed class StatefulSetScale : IScaleAccessor
-{
-    public int GetReplicas(KubeObject obj) => ((StatefulSet)obj).Spec?.Replicas ?? 1;
-    public void SetReplicas(KubeObject obj, int replicas) => (((StatefulSet)obj).Spec ??= new StatefulSetSpec()).Replicas = replicas;
-    public int GetStatusReplicas(KubeObject obj) => ((StatefulSet)obj).Status?.Replicas ?? 0;
-    public string GetSelector(KubeObject obj) => SelectorText(((StatefulSet)obj).Spec?.Selector);
-
-    internal static string SelectorText(LabelSelector? s)
-    {
-        var t = StrategySupport.FormatLabelSelector(s);
-        return t == Printing.None ? "" : t;
-    }
-}
-
-public sealed class DeploymentScale : IScaleAccessor
-{
-    public int GetReplicas(KubeObject obj) => ((Deployment)obj).Spec?.Replicas ?? 1;
-    public void SetReplicas(KubeObject obj, int replicas) => (((Deployment)obj).Spec ??= new DeploymentSpec()).Replicas = replicas;
-    public int GetStatusReplicas(KubeObject obj) => ((Deployment)obj).Status?.Replicas ?? 0;
-    public string GetSelector(KubeObject obj) => StatefulSetScale.SelectorText(((Deployment)obj).Spec?.Selector);
-}
-
-/// <summary>One strategy instance per built-in kind. Pod, StatefulSet, ControllerRevision, Deployment, RBAC get the basic NAME/AGE one for now.</summary>
+/// <summary>One strategy instance per built-in kind. RBAC kinds get the basic NAME/AGE one.</summary>
 public static class BuiltinStrategies
 {
     public static PersistentVolumeStrategy PersistentVolume { get; } = new();
@@ -44,11 +22,12 @@ public static class BuiltinStrategies
     public static EventStrategy Event { get; } = new();
     public static EventsV1Strategy EventsV1Event { get; } = new();
     public static LeaseStrategy Lease { get; } = new();
+    /// <summary>Without allocators: the server registers its own instance that hands out cluster IPs and node ports.</summary>
     public static ServiceStrategy Service { get; } = new();
-    public static IResourceStrategy Pod { get; } = new BasicStrategy<Pod>();
-    public static IResourceStrategy StatefulSet { get; } = new BasicStrategy<StatefulSet>(new StatefulSetScale());
-    public static IResourceStrategy ControllerRevision { get; } = new BasicStrategy<ControllerRevision>();
-    public static IResourceStrategy Deployment { get; } = new BasicStrategy<Deployment>(new DeploymentScale());
+    public static PodStrategy Pod { get; } = new();
+    public static StatefulSetStrategy StatefulSet { get; } = new();
+    public static ControllerRevisionStrategy ControllerRevision { get; } = new();
+    public static Workloads.DeploymentStrategy Deployment { get; } = new();
     public static IResourceStrategy Role { get; } = new BasicStrategy<Role>();
     public static IResourceStrategy ClusterRole { get; } = new BasicStrategy<ClusterRole>();
     public static IResourceStrategy RoleBinding { get; } = new BasicStrategy<RoleBinding>();

@@ -68,10 +68,12 @@ public sealed class BerthServer : IAsyncDisposable
         try { _kv = await SqliteStore.OpenAsync(Path.Combine(dataDir, "store.db"), SqliteStoreOptions.Production); }
         catch (StoreOpenException e) { throw new StartupException($"cannot open the store: {e.Message}", e); }
 
-        var registry = BuiltinRegistry.Create();
+        var allocator = new ServiceAllocator();
+        var registry = BuiltinRegistry.Create(allocator);
         _cache = new ObjectCache(_kv, registry, logs.CreateLogger("cache"));
         await _cache.StartAsync(ct);
         Store = new ResourceStore(_kv, _cache, registry, AdmissionChain.Create());
+        allocator.Attach(Store);
         await Bootstrap.EnsureAsync(Store, ct);
 
         var certs = Certificates.LoadOrCreate(Path.Combine(dataDir, "pki"), host is "0.0.0.0" or "::" ? [] : [host]);
