@@ -26,12 +26,12 @@ public sealed class KubectlVerbTests(ServerFixture f) : IClassFixture<ServerFixt
     public async Task Patch_merge_json_and_strategic_all_apply()
     {
         await _k.OkAsync("apply -f -", Claim("patched"));
-        await _k.OkAsync("patch pvc patched --type merge -p {\"metadata\":{\"labels\":{\"tier\":\"gold\",\"zone\":\"a\"}}}");
-        await _k.OkAsync("patch pvc patched --type json -p [{\"op\":\"replace\",\"path\":\"/metadata/labels/zone\",\"value\":\"b\"}]");
-        await _k.OkAsync("patch pvc patched -p {\"metadata\":{\"labels\":{\"tier\":null}}}");
+        await _k.OkAsync("patch pvc patched --type merge -p '{\"metadata\":{\"labels\":{\"tier\":\"gold\",\"zone\":\"a\"}}}'");
+        await _k.OkAsync("patch pvc patched --type json -p '[{\"op\":\"replace\",\"path\":\"/metadata/labels/zone\",\"value\":\"b\"}]'");
+        await _k.OkAsync("patch pvc patched -p '{\"metadata\":{\"labels\":{\"tier\":null}}}'");
         Assert.Equal("{\"zone\":\"b\"}", await _k.OkAsync("get pvc patched -o jsonpath={.metadata.labels}"));
 
-        var bad = await _k.RunAsync("patch pvc patched --type json -p [{\"op\":\"test\",\"path\":\"/metadata/labels/zone\",\"value\":\"z\"}]");
+        var bad = await _k.RunAsync("patch pvc patched --type json -p '[{\"op\":\"test\",\"path\":\"/metadata/labels/zone\",\"value\":\"z\"}]'");
         Assert.NotEqual(0, bad.ExitCode);
         Assert.Equal("b", await _k.OkAsync("get pvc patched -o jsonpath={.metadata.labels.zone}"));
     }
@@ -71,7 +71,7 @@ public sealed class KubectlVerbTests(ServerFixture f) : IClassFixture<ServerFixt
             """);
         await _k.OkAsync("delete configmap held --wait=false");
         Assert.NotEqual("", await _k.OkAsync("get configmap held -o jsonpath={.metadata.deletionTimestamp}"));
-        await _k.OkAsync("patch configmap held --type json -p [{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]");
+        await _k.OkAsync("patch configmap held --type json -p '[{\"op\":\"remove\",\"path\":\"/metadata/finalizers\"}]'");
         var gone = await _k.RunAsync("get configmap held");
         Assert.NotEqual(0, gone.ExitCode);
         Assert.Contains("configmaps \"held\" not found", gone.Stderr);

@@ -104,6 +104,7 @@ public class SimpleStrategyTests
     public void Service_defaults_and_headless_row()
     {
         var svc = Parse<Service>(Berth.Api.Tests.Models.Manifests.HeadlessService);
+        BuiltinStrategies.Service.PrepareForCreate(svc);
         BuiltinStrategies.Service.Default(svc);
         Assert.Equal("ClusterIP", svc.Spec!.Type);
         Assert.Equal("None", svc.Spec.SessionAffinity);
