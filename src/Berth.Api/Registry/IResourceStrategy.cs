@@ -32,6 +32,18 @@ public interface IResourceStrategy
 
     /// <summary>For kinds with a /scale subresource: replicas and selector.</summary>
     IScaleAccessor? Scale { get; }
+
+    /// <summary>
+    /// Seconds a delete waits before the object goes (upstream's graceful deletion: pods on a node); 0 deletes at once
+    /// unless finalizers hold the object.
+    /// </summary>
+    long GracePeriodSeconds(KubeObject obj, long? requested);
+
+    /// <summary>True while something besides metadata.finalizers holds a deleted object (a namespace's spec.finalizers).</summary>
+    bool HoldsDeletion(KubeObject obj);
+
+    /// <summary>Changes made when deletion starts (a namespace turns Terminating).</summary>
+    void PrepareForDelete(KubeObject obj);
 }
 
 public interface IScaleAccessor
@@ -83,4 +95,11 @@ public abstract class ResourceStrategy<T> : IResourceStrategy where T : KubeObje
     protected virtual object?[] Row(T obj, DateTimeOffset now) => [obj.Metadata.Name, Printing.Age(obj.Metadata.CreationTimestamp, now)];
 
     public virtual IScaleAccessor? Scale => null;
+
+    public long GracePeriodSeconds(KubeObject obj, long? requested) => GracePeriodSeconds((T)obj, requested);
+    public bool HoldsDeletion(KubeObject obj) => HoldsDeletion((T)obj);
+    public void PrepareForDelete(KubeObject obj) => PrepareForDelete((T)obj);
+    protected virtual long GracePeriodSeconds(T obj, long? requested) => 0;
+    protected virtual bool HoldsDeletion(T obj) => false;
+    protected virtual void PrepareForDelete(T obj) { }
 }

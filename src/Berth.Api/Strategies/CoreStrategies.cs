@@ -42,6 +42,11 @@ public sealed class NamespaceStrategy : ResourceStrategy<Namespace>
     protected override void AddSelectableFields(Namespace ns, Dictionary<string, string> fields)
         => fields["status.phase"] = ns.Status?.Phase ?? "";
 
+    /// <summary>The namespace controller empties the namespace, then clears spec.finalizers; only then does it go.</summary>
+    protected override bool HoldsDeletion(Namespace ns) => ns.Spec?.Finalizers is { Count: > 0 };
+
+    protected override void PrepareForDelete(Namespace ns) => (ns.Status ??= new NamespaceStatus()).Phase = "Terminating";
+
     public override IReadOnlyList<TableColumn> Columns { get; } =
         [Cols.Name, new("Status", "string", "", "The status of the namespace"), Cols.Age];
 

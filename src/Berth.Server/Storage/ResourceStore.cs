@@ -254,7 +254,8 @@ public sealed class ResourceStore
             await AdmitAsync(new AdmissionRequest(Operation.Update, t, subresource, updated, old, this), ct);
 
             // An object being deleted whose last finalizer is removed goes away now.
-            if (updated.Metadata.DeletionTimestamp is not null && (updated.Metadata.Finalizers is null || updated.Metadata.Finalizers.Count == 0))
+            if (updated.Metadata.DeletionTimestamp is not null && (updated.Metadata.Finalizers is null || updated.Metadata.Finalizers.Count == 0)
+                && !t.Strategy.HoldsDeletion(updated) && updated.Metadata.DeletionGracePeriodSeconds is null or 0)
             {
                 if (dryRun) return updated;
                 var d = await _kv.DeleteAsync(key, current.ModRevision, ct);
@@ -351,8 +352,8 @@ public sealed class ResourceStore
                 if (policy == "Foreground" && !finalizers.Contains("foregroundDeletion")) { finalizers.Add("foregroundDeletion"); changed = true; }
             }
 
-            long grace = GracePeriod(t, obj, opts);
-            if (finalizers.Count > 0 || grace > 0)
+            long grace = t.Strategy.GracePeriodSeconds(obj, opts.GracePeriodSeconds);
+            if (finalizers.Count > 0 || grace > 0 || t.Strategy.HoldsDeletion(obj))
             {
                 if (m.DeletionTimestamp is not null && !changed && (grace == 0 || m.DeletionGracePeriodSeconds <= grace))
                     return (obj, false);
@@ -363,6 +364,7 @@ public sealed class ResourceStore
                     m.DeletionGracePeriodSeconds = grace;
                 }
                 m.Finalizers = finalizers.Count > 0 ? finalizers : null;
+                t.Strategy.PrepareForDelete(obj);
                 if (opts.DryRun) return (obj, false);
                 var r = await _kv.UpdateAsync(key, Encode(t, obj), current.ModRevision, ct);
                 if (r.Succeeded) return (await CommittedAsync(obj, r.Revision, ct), false);
@@ -375,17 +377,6 @@ public sealed class ResourceStore
             }
             if (attempt > 20) throw ApiException.Conflict(t, name, ApiException.ModifiedMessage);
         }
-    }
-
-    /// <summary>Pods bound to a node stop gracefully: the node agent finishes the delete. Everything else goes at once.</summary>
-    private static long GracePeriod(ResourceType t, KubeObject obj, DeleteOptions opts)
-    {
-        if (t.Kind != "Pod" || t.Group.Length != 0) return 0;
-        var node = t.Strategy.Encode(obj)["spec"]?["nodeName"]?.GetValue<string>();
-        if (string.IsNullOrEmpty(node)) return 0;
-        if (opts.GracePeriodSeconds is long g) return Math.Max(0, g);
-        var spec = t.Strategy.Encode(obj)["spec"]?["terminationGracePeriodSeconds"];
-        return spec is null ? 30 : spec.GetValue<long>();
     }
 
     public async Task<List<KubeObject>> DeleteCollectionAsync(ResourceType t, string? ns, ListOptions list, DeleteOptions opts, CancellationToken ct = default)

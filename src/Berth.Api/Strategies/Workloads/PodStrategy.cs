@@ -11,6 +11,16 @@ namespace Berth.Api.Strategies.Workloads;
 /// <summary>core/v1 Pod: pkg/registry/core/pod/strategy.go, SetDefaults_Pod/PodSpec, ValidatePodCreate/Update, printPod.</summary>
 public sealed class PodStrategy : ResourceStrategy<Pod>
 {
+    /// <summary>
+    /// A pod on a node stops gracefully: the node agent kills it and finishes the delete. A pod never scheduled goes
+    /// at once. The grace period is the request's, else the pod's terminationGracePeriodSeconds (default 30).
+    /// </summary>
+    protected override long GracePeriodSeconds(Pod pod, long? requested)
+    {
+        if (string.IsNullOrEmpty(pod.Spec?.NodeName)) return 0;
+        return Math.Max(0, requested ?? pod.Spec.TerminationGracePeriodSeconds ?? 30);
+    }
+
     /// <summary>The fields a pod update may change, as ValidatePodUpdate lists them in Kubernetes 1.32.</summary>
     public const string UpdatableFieldsMessage =
         "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)";
