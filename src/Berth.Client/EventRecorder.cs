@@ -1,0 +1,168 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Threading.Channels;
+using Berth.Api.Core;
+using Berth.Api.Meta;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Berth.Client;
+
+/// <summary>
+/// Records core/v1 Events about objects, as client-go's recorder with its EventCorrelator: an event identical to one
+/// recorded less than 10 minutes ago (same object, type, reason, message, source) bumps that Event's count and
+/// lastTimestamp instead of creating a new one. Recording never throws; failures are logged (without the message,
+/// which may carry sensitive data).
+/// </summary>
+public sealed class EventRecorder : IAsyncDisposable
+{
+    public const string Normal = "Normal";
+    public const string Warning = "Warning";
+    public static readonly TimeSpan AggregationWindow = TimeSpan.FromMinutes(10);
+    private const int MaxCacheEntries = 4096;
+
+    private readonly IApiClient _client;
+    private readonly KindResolver _kinds;
+    private readonly ILogger _log;
+    private readonly TimeProvider _clock;
+    private readonly Channel<(Event Ev, TaskCompletionSource? Done)> _queue = Channel.CreateUnbounded<(Event, TaskCompletionSource?)>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Dictionary<string, (string Namespace, string Name, int Count, DateTimeOffset First, DateTimeOffset Last)> _seen = new(StringComparer.Ordinal);
+    private readonly Task _loop;
+
+    public EventRecorder(IApiClient client, string component, string? host = null, ILogger? log = null, TimeProvider? clock = null, KindResolver? kinds = null)
+    {
+        _client = client;
+        Component = component;
+        Host = host;
+        _log = log ?? NullLogger.Instance;
+        _clock = clock ?? TimeProvider.System;
+        _kinds = kinds ?? KindResolver.Default;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public string Component { get; }
+    public string? Host { get; }
+
+    /// <summary>Queues an event (returns at once, like client-go's Event).</summary>
+    public void Event(KubeObject obj, string type, string reason, string message)
+    {
+        var ev = Build(obj, type, reason, message);
+        if (ev is not null) _queue.Writer.TryWrite((ev, null));
+    }
+
+    /// <summary>Records an event and waits until it is written (or failed). Never throws.</summary>
+    public async Task RecordAsync(KubeObject obj, string type, string reason, string message, CancellationToken ct = default)
+    {
+        var ev = Build(obj, type, reason, message);
+        if (ev is null) return;
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!_queue.Writer.TryWrite((ev, done))) return;
+        try { await done.Task.WaitAsync(ct); } catch (OperationCanceledException) { }
+    }
+
+    private Event? Build(KubeObject obj, string type, string reason, string message)
+    {
+        try
+        {
+            var k = _kinds.Resolve(obj.GetType());
+            var now = _clock.GetUtcNow();
+            var reference = new ObjectReference
+            {
+                Kind = obj.Kind ?? k.Kind,
+                ApiVersion = obj.ApiVersion ?? k.GroupVersion,
+                Name = obj.Metadata.Name,
+                Namespace = obj.Metadata.Namespace,
+                Uid = obj.Metadata.Uid,
+                ResourceVersion = obj.Metadata.ResourceVersion,
+            };
+            return new Event
+            {
+                Metadata = new ObjectMeta
+                {
+                    // Upstream: "<name>.<unix nanos in hex>", in the object's namespace or "default" for cluster-scoped objects.
+                    Name = $"{obj.Metadata.Name}.{(now.ToUnixTimeMilliseconds() * 1_000_000 + Random.Shared.Next(1_000_000)).ToString("x", CultureInfo.InvariantCulture)}",
+                    Namespace = string.IsNullOrEmpty(obj.Metadata.Namespace) ? "default" : obj.Metadata.Namespace,
+                },
+                InvolvedObject = reference,
+                Type = type,
+                Reason = reason,
+                Message = message,
+                Source = new EventSource { Component = Component, Host = Host },
+                FirstTimestamp = now,
+                LastTimestamp = now,
+                Count = 1,
+                ReportingComponent = Component,
+                ReportingInstance = Host ?? "",
+            };
+        }
+        catch (Exception e)
+        {
+            _log.LogWarning("cannot record event {Reason} for {Object}: {Error}", reason, obj.Metadata.Name, e.Message);
+            return null;
+        }
+    }
+
+    private async Task LoopAsync()
+    {
+        await foreach (var (ev, done) in _queue.Reader.ReadAllAsync())
+        {
+            try { await WriteAsync(ev); }
+            catch (Exception e)
+            {
+                var o = ev.InvolvedObject!;
+                _log.LogWarning("failed to record event {Reason} for {Kind} {Namespace}/{Name}: {Error}", ev.Reason, o.Kind, o.Namespace, o.Name, e.Message);
+            }
+            finally { done?.TrySetResult(); }
+        }
+    }
+
+    private static string AggregateKey(Event ev)
+    {
+        var o = ev.InvolvedObject!;
+        return string.Join("\u0000", o.Kind, o.ApiVersion, o.Namespace, o.Name, o.Uid, ev.Type, ev.Reason, ev.Message, ev.Source?.Component, ev.Source?.Host);
+    }
+
+    private async Task WriteAsync(Event ev)
+    {
+        var key = AggregateKey(ev);
+        var now = ev.LastTimestamp!.Value;
+        var o = ev.InvolvedObject!;
+        if (_seen.TryGetValue(key, out var prior) && now - prior.Last < AggregationWindow)
+        {
+            var count = prior.Count + 1;
+            var patch = JsonSerializer.Serialize(new Dictionary<string, object?>
+            {
+                ["count"] = count,
+                ["lastTimestamp"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            });
+            try
+            {
+                await _client.PatchAsync<Event>(prior.Namespace, prior.Name, PatchType.Merge, patch);
+                _seen[key] = prior with { Count = count, Last = now };
+                _log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name} (count {Count})", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name, count);
+                return;
+            }
+            catch (ApiStatusException e) when (e.IsNotFound)
+            {
+                _seen.Remove(key); // the event was deleted (expired): start a new one
+            }
+        }
+        Event created;
+        try { created = await _client.CreateAsync(ev); }
+        catch (ApiStatusException e) when (e.IsAlreadyExists)
+        {
+            ev.Metadata.Name += Random.Shared.Next(16).ToString("x", CultureInfo.InvariantCulture);
+            created = await _client.CreateAsync(ev);
+        }
+        if (_seen.Count >= MaxCacheEntries) _seen.Clear();
+        _seen[key] = (created.Metadata.Namespace!, created.Metadata.Name!, created.Count ?? 1, created.FirstTimestamp ?? now, now);
+        _log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name}", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name);
+    }
+
+    /// <summary>Writes what is queued, then stops.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+}

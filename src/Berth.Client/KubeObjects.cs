@@ -1,0 +1,29 @@
+using System.Text.Json;
+using Berth.Api.Meta;
+
+namespace Berth.Client;
+
+/// <summary>Cache keys and copies.</summary>
+public static class KubeObjects
+{
+    /// <summary>"namespace/name", or "name" for cluster-scoped objects (client-go's MetaNamespaceKeyFunc).</summary>
+    public static string KeyOf(KubeObject obj)
+        => string.IsNullOrEmpty(obj.Metadata.Namespace) ? obj.Metadata.Name ?? "" : obj.Metadata.Namespace + "/" + obj.Metadata.Name;
+
+    public static string KeyOf(string? ns, string name) => string.IsNullOrEmpty(ns) ? name : ns + "/" + name;
+
+    /// <summary>Splits a key into namespace (null for cluster-scoped) and name.</summary>
+    public static (string? Namespace, string Name) SplitKey(string key)
+    {
+        var i = key.IndexOf('/');
+        return i < 0 ? (null, key) : (key[..i], key[(i + 1)..]);
+    }
+
+    /// <summary>A private copy (KubeJson round trip); use before changing an object obtained from an informer cache.</summary>
+    public static T DeepCopy<T>(T obj) where T : KubeObject
+    {
+        var type = obj.GetType();
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(obj, type, KubeJson.Options);
+        return (T)(JsonSerializer.Deserialize(bytes, type, KubeJson.Options) ?? throw new JsonException("null"));
+    }
+}
