@@ -168,6 +168,24 @@ public abstract class ClientSuite(ServerFixture fixture, ClientKind kind)
         await foreach (var e in C.WatchAsync<ConfigMap>(ns, new WatchRequest { FieldSelector = "metadata.name=w2", TimeoutSeconds = 1 }, cts2.Token))
             initial.Add(e.Type + ":" + e.Object!.Metadata.Name);
         Assert.Equal(["Added:w2"], initial); // and the stream ended by itself after timeoutSeconds
+
+        // A namespaced watch without resourceVersion reports only that namespace's changes.
+        var seen = new List<string>();
+        using var cts3 = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        var w3 = Task.Run(async () =>
+        {
+            await foreach (var e in C.WatchAsync<ConfigMap>(ns, new WatchRequest { TimeoutSeconds = 5 }, cts3.Token))
+            {
+                seen.Add(e.Object!.Metadata.Namespace + "/" + e.Object.Metadata.Name);
+                if (e.Object.Metadata.Name == "marker") break;
+            }
+        });
+        await Task.Delay(300);
+        await C.CreateAsync(Util.Cm(other, "leak"));
+        await C.CreateAsync(Util.Cm(ns, "marker"));
+        await w3;
+        Assert.DoesNotContain(seen, x => x.StartsWith(other + "/"));
+        Assert.Contains(ns + "/marker", seen);
     }
 
     // ------------------------------------------------------------------ informer
@@ -426,33 +444,45 @@ public abstract class ClientSuite(ServerFixture fixture, ClientKind kind)
             try { await Task.Delay(Timeout.Infinite, lct); } finally { leading[e.Identity] = false; }
         }, () => { }, ct);
 
-        var a = new LeaderElector(C, Cfg("a", release: true));
-        var b = new LeaderElector(C, Cfg("b", release: false));
-        var c = new LeaderElector(C, Cfg("c", release: false));
+        // "a" starts alone and leads; it will stop without releasing, so a successor must wait for the lease to expire.
+        var a = new LeaderElector(C, Cfg("a", release: false));
+        var b = new LeaderElector(C, Cfg("b", release: true));
+        var c = new LeaderElector(C, Cfg("c", release: true));
         using var ca = new CancellationTokenSource();
         using var cb = new CancellationTokenSource();
         using var cc = new CancellationTokenSource();
-        var ta = Run(a, ca.Token); var tb = Run(b, cb.Token); var tc = Run(c, cc.Token);
-        await Util.EventuallyAsync(() => leading.Values.Count(v => v) == 1, "one leader");
-        await Task.Delay(1000);
-        Assert.Equal(1, leading.Values.Count(v => v));
-        var first = leading.Single(kv => kv.Value).Key;
+        var ta = Run(a, ca.Token);
+        await Util.EventuallyAsync(() => leading.GetValueOrDefault("a"), "a leads");
+        var tb = Run(b, cb.Token); var tc = Run(c, cc.Token);
+        await Task.Delay(1500); // well past b's and c's first attempts, within renewals of a
+        Assert.Equal(["a"], leading.Where(kv => kv.Value).Select(kv => kv.Key).ToArray());
         var lease = await C.GetAsync<Lease>(ns, "lock");
-        Assert.Equal(first, lease.Spec!.HolderIdentity);
+        Assert.Equal("a", lease.Spec!.HolderIdentity);
         Assert.Equal(2, lease.Spec.LeaseDurationSeconds);
+        Assert.Equal(0, lease.Spec.LeaseTransitions);
 
-        // The leader stops: another takes over.
-        var (stopCts, stopTask) = first switch { "a" => (ca, ta), "b" => (cb, tb), _ => (cc, tc) };
-        stopCts.Cancel();
-        await stopTask.WaitAsync(TimeSpan.FromSeconds(5));
-        await Util.EventuallyAsync(() => leading.Count(kv => kv.Value && kv.Key != first) == 1, "takeover", 10);
-        Assert.False(leading[first]);
+        // The leader stops (crash-like, no release): after expiry exactly one other takes over.
+        ca.Cancel();
+        await ta.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(leading["a"]);
+        await Util.EventuallyAsync(() => leading.Count(kv => kv.Value) == 1, "takeover after expiry", 10);
         var second = leading.Single(kv => kv.Value).Key;
         lease = await C.GetAsync<Lease>(ns, "lock");
         Assert.Equal(second, lease.Spec!.HolderIdentity);
-        Assert.True(lease.Spec.LeaseTransitions >= 1);
+        Assert.Equal(1, lease.Spec.LeaseTransitions);
         await Task.Delay(600);
         Assert.Equal(1, leading.Values.Count(v => v));
+
+        // The second stops and releases: the third takes over promptly (well before a 2 s expiry would allow).
+        var (stopCts, stopTask, third) = second == "b" ? (cb, tb, "c") : (cc, tc, "b");
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        stopCts.Cancel();
+        await stopTask.WaitAsync(TimeSpan.FromSeconds(5));
+        var holder = (await C.GetAsync<Lease>(ns, "lock")).Spec!.HolderIdentity;
+        Assert.True(string.IsNullOrEmpty(holder) || holder == third, $"holder after release: {holder}");
+        await Util.EventuallyAsync(() => leading.GetValueOrDefault(third), "takeover after release", 10);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(1.5), $"takeover after release took {sw.Elapsed}");
+        Assert.Equal(2, (await C.GetAsync<Lease>(ns, "lock")).Spec!.LeaseTransitions);
         ca.Cancel(); cb.Cancel(); cc.Cancel();
         await Task.WhenAll(ta, tb, tc).WaitAsync(TimeSpan.FromSeconds(5));
     }
