@@ -1,0 +1,87 @@
+using System.Diagnostics;
+using Berth.Server.Hosting;
+using static Berth.Bench.ApiBench;
+
+namespace Berth.Bench;
+
+/// <summary>
+/// Durable creates of PersistentVolumeClaims over HTTPS: 16 clients, each with its own HTTP/1.1 keep-alive connection, POSTing
+/// tutorial-like claims with unique names; beside it the raw SQLite rate with one fsync per insert on the same disk.
+/// Args: [--external] to run the server as a separate `berth server` process instead of in this process; [N] creates (default 20,000).
+/// </summary>
+public sealed class ApiCreateBenchmark : IBenchmark
+{
+    public string Name => "api-create";
+    public string Description => "POST PVCs over HTTPS, 16 clients (HTTP/1.1 keep-alive), vs raw SQLite 1-fsync inserts";
+
+    const int Clients = 16;
+    const int WarmUp = 1_000;
+
+    public async Task RunAsync(string[] args)
+    {
+        bool external = args.Contains("--external");
+        int creates = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).DefaultIfEmpty(20_000).First();
+        string dir = TempDir("api-create");
+        BerthServer? server = null;
+        ExternalServer? proc = null;
+        var http = new List<HttpClient>();
+        try
+        {
+            Console.WriteLine($"directory: {dir}");
+            double raw = RawSqliteBaseline.Measure(dir);
+            Console.WriteLine($"raw SQLite, 1 INSERT/transaction (1 fsync), 1 writer, 2,000 x 1 KB: {N0(raw),8} inserts/s");
+
+            string dataDir = Path.Combine(dir, "data");
+            HttpClient[] clients;
+            if (external)
+            {
+                ExternalServer.EnsureBuilt();
+                proc = ExternalServer.Start(dataDir);
+                await proc.WaitReadyAsync();
+                clients = new HttpClient[Clients];
+                for (int i = 0; i < Clients; i++) clients[i] = await proc.ClientAsync();
+                Console.WriteLine($"server: separate process (pid {proc.Process.Id}) at {proc.Url}");
+            }
+            else
+            {
+                server = await StartServerAsync(dataDir);
+                clients = Clients(server, Clients);
+                Console.WriteLine($"server: in this process at {server.Url}");
+            }
+            http.AddRange(clients);
+
+            // Warm-up: JIT, TLS handshakes (one connection per client), page cache.
+            await PostManyAsync(clients, PvcPath, 0, WarmUp, i => PvcJson($"warm-{i:D5}"));
+
+            var cpu0 = CpuTime(proc);
+            var sw = Stopwatch.StartNew();
+            var lat = await PostManyAsync(clients, PvcPath, 0, creates, i => PvcJson($"claim-{i:D6}"));
+            sw.Stop();
+            var cpu = CpuTime(proc) - cpu0;
+            Array.Sort(lat);
+            double rate = creates / sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"{N0(creates)} creates in {F2(sw.Elapsed.TotalSeconds)} s with {Clients} clients (HTTP/1.1, 1 keep-alive connection each)");
+            Console.WriteLine($"latency ms: p50 {F2(Pct(lat, 50))}  p90 {F2(Pct(lat, 90))}  p99 {F2(Pct(lat, 99))}  max {F2(lat[^1])}");
+            Console.WriteLine($"CPU used by the {(external ? "server process" : "whole process (server + clients)")}: {F1(cpu.TotalSeconds)} s " +
+                              $"= {F1(cpu.TotalSeconds / sw.Elapsed.TotalSeconds * 100)}% of one core ({Environment.ProcessorCount} cores), {F1(cpu.TotalMilliseconds * 1000 / creates)} µs/create");
+            double ratio = rate / raw;
+            bool pass = rate >= 3_000 && ratio >= 1.0;
+            Console.WriteLine($"api-create: {N0(rate)} creates/s (p50 {F1(Pct(lat, 50))} ms, p99 {F1(Pct(lat, 99))} ms; HTTP/1.1 x{Clients}, server {(external ? "separate process" : "in-process")}); " +
+                              $"raw SQLite 1-fsync baseline {N0(raw)} inserts/s; ratio {F1(ratio)}x — target ≥3,000/s and ≥1.0x: {Verdict(pass)}");
+        }
+        finally
+        {
+            foreach (var h in http) h.Dispose();
+            if (server is not null) await server.DisposeAsync();
+            if (proc is not null) await proc.DisposeAsync();
+            DeleteDir(dir);
+        }
+    }
+
+    static TimeSpan CpuTime(ExternalServer? proc)
+    {
+        if (proc is null) return Process.GetCurrentProcess().TotalProcessorTime;
+        proc.Process.Refresh();
+        return proc.Process.TotalProcessorTime;
+    }
+}
