@@ -17,7 +17,7 @@ internal static class ApiBench
     /// <summary>A temp dir under the current directory (so it measures the project's disk, as StoreBenchmark does).</summary>
     public static string TempDir(string name)
     {
-        var dir = Path.Combine(Directory.GetCurrentDirectory(), $"berth-{name}-bench-{Environment.ProcessId}-{Guid.NewGuid():N}"[..60]);
+        var dir = Path.Combine(Directory.GetCurrentDirectory(), $"berth-{name}-bench-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..8]}");
         Directory.CreateDirectory(dir);
         return dir;
     }
@@ -123,6 +123,13 @@ internal static class ApiBench
     }
 
     public static double Median(IEnumerable<double> xs) { var a = xs.OrderBy(x => x).ToArray(); return a.Length % 2 == 1 ? a[a.Length / 2] : (a[a.Length / 2 - 1] + a[a.Length / 2]) / 2; }
+
+    /// <summary>The machine's load averages (other work on this 2-core machine skews every number; print it beside them).</summary>
+    public static string LoadAvg()
+    {
+        try { return "load average " + string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) + $" on {Environment.ProcessorCount} cores"; }
+        catch (IOException) { return "load average unknown"; }
+    }
 
     public static string N0(double v) => v.ToString("N0", CultureInfo.InvariantCulture);
     public static string F1(double v) => v.ToString("F1", CultureInfo.InvariantCulture);

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
 using Berth.Server.Hosting;
 using static Berth.Bench.ApiBench;
 
@@ -27,7 +29,7 @@ public sealed class ApiCreateBenchmark : IBenchmark
         var http = new List<HttpClient>();
         try
         {
-            Console.WriteLine($"directory: {dir}");
+            Console.WriteLine($"directory: {dir}; {LoadAvg()}");
             double raw = RawSqliteBaseline.Measure(dir);
             Console.WriteLine($"raw SQLite, 1 INSERT/transaction (1 fsync), 1 writer, 2,000 x 1 KB: {N0(raw),8} inserts/s");
 
@@ -68,6 +70,8 @@ public sealed class ApiCreateBenchmark : IBenchmark
             bool pass = rate >= 3_000 && ratio >= 1.0;
             Console.WriteLine($"api-create: {N0(rate)} creates/s (p50 {F1(Pct(lat, 50))} ms, p99 {F1(Pct(lat, 99))} ms; HTTP/1.1 x{Clients}, server {(external ? "separate process" : "in-process")}); " +
                               $"raw SQLite 1-fsync baseline {N0(raw)} inserts/s; ratio {F1(ratio)}x — target ≥3,000/s and ≥1.0x: {Verdict(pass)}");
+            Console.WriteLine($"  ({LoadAvg()})");
+            if (server is not null && !args.Contains("--no-breakdown")) await BreakdownAsync(server, clients);
         }
         finally
         {
@@ -75,6 +79,62 @@ public sealed class ApiCreateBenchmark : IBenchmark
             if (server is not null) await server.DisposeAsync();
             if (proc is not null) await proc.DisposeAsync();
             DeleteDir(dir);
+        }
+    }
+
+    /// <summary>
+    /// Where the time goes (same server, same 16 clients): (1) GET /readyz — HTTPS + Kestrel only; (2) POST with ?dryRun=All —
+    /// plus body read, JSON decode, defaulting, validation, admission, response encoding, but no store write; (3) ResourceStore.CreateAsync
+    /// called directly from 16 tasks — no HTTP, but encode + durable SQLite write + cache catch-up.
+    /// </summary>
+    static async Task BreakdownAsync(BerthServer server, HttpClient[] clients)
+    {
+        const int N = 5_000;
+        Console.WriteLine($"breakdown ({N0(N)} operations each, 16 concurrent, CPU is this whole process):");
+
+        await Measure("GET /readyz (HTTPS + Kestrel, nothing else)", async http =>
+        {
+            using var r = await http.GetAsync("/readyz");
+            await r.Content.LoadIntoBufferAsync();
+            if (r.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"readyz {(int)r.StatusCode}");
+        }, _ => { });
+
+        await Measure("POST ?dryRun=All (HTTPS + decode + validate + admit + encode; no store)", async http =>
+        {
+            using var r = await http.PostAsync(PvcPath + "?dryRun=All", Json(PvcJson($"dry-{Guid.NewGuid():N}")));
+            await r.Content.LoadIntoBufferAsync();
+            if (r.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"dry-run {(int)r.StatusCode}: {await r.Content.ReadAsStringAsync()}");
+        }, _ => { });
+
+        var t = server.Store.Registry.ByPath("", "v1", "persistentvolumeclaims")!;
+        int seq = 0;
+        await Measure("ResourceStore.CreateAsync direct (no HTTP; validate + encode + SQLite commit + cache)", async _ =>
+        {
+            var obj = t.Strategy.Decode((JsonObject)JsonNode.Parse(PvcJson($"direct-{Interlocked.Increment(ref seq):D6}"))!);
+            await server.Store.CreateAsync(t, "default", obj);
+        }, _ => { });
+
+        async Task Measure(string what, Func<HttpClient, Task> op, Action<int> _)
+        {
+            int next = -1;
+            var lat = new double[N];
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            await Task.WhenAll(clients.Select(http => Task.Run(async () =>
+            {
+                while (true)
+                {
+                    int i = Interlocked.Increment(ref next);
+                    if (i >= N) return;
+                    long s0 = Stopwatch.GetTimestamp();
+                    await op(http);
+                    lat[i] = Stopwatch.GetElapsedTime(s0).TotalMilliseconds;
+                }
+            })));
+            sw.Stop();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+            Array.Sort(lat);
+            Console.WriteLine($"  {what}: {N0(N / sw.Elapsed.TotalSeconds)}/s, p50 {F2(Pct(lat, 50))} ms, p99 {F2(Pct(lat, 99))} ms, CPU {F1(cpu.TotalMilliseconds * 1000 / N)} µs/op");
         }
     }
 
