@@ -50,13 +50,19 @@ public sealed class ApiListBenchmark : IBenchmark
             await PageAllAsync(http); // warm
             var pageRuns = new List<double>();
             int pages = 0, paged = 0;
+            var firstPage = new List<double>();
+            var laterPages = new List<double>();
             for (int r = 0; r < Runs; r++)
             {
+                var perPage = new List<double>();
                 var sw = Stopwatch.StartNew();
-                (pages, paged) = await PageAllAsync(http);
+                (pages, paged) = await PageAllAsync(http, perPage);
                 pageRuns.Add(sw.Elapsed.TotalMilliseconds);
+                firstPage.Add(perPage[0]);
+                laterPages.AddRange(perPage.Skip(1));
             }
             Console.WriteLine($"LIST limit=500 through all: {pages} pages, {N0(paged)} items: best {F1(pageRuns.Min())} ms, median {F1(Median(pageRuns))} ms (per page ~{F1(Median(pageRuns) / pages)} ms)");
+            Console.WriteLine($"  first page (no continue token) median {F1(Median(firstPage))} ms; continued pages median {F1(Median(laterPages))} ms");
             if (paged != jsonItems) Console.WriteLine($"  WARNING: paging saw {paged} items, the full list {jsonItems}");
 
             // A single GET for scale.
@@ -72,7 +78,7 @@ public sealed class ApiListBenchmark : IBenchmark
 
             Console.WriteLine($"api-list JSON: best {F1(jsonMs.Min())} ms, median {F1(Median(jsonMs))} ms for {N0(jsonItems)} PVCs ({F1(jsonBytes / 1048576.0)} MB) — target < 200 ms: {Verdict(Median(jsonMs) < 200)}");
             Console.WriteLine($"api-list Table: best {F1(tableMs.Min())} ms, median {F1(Median(tableMs))} ms for {N0(tableRows)} rows ({F1(tableBytes / 1048576.0)} MB)");
-            Console.WriteLine($"api-list limit=500 paging: best {F1(pageRuns.Min())} ms, median {F1(Median(pageRuns))} ms for {pages} pages / {N0(paged)} PVCs");
+            Console.WriteLine($"api-list limit=500 paging: best {F1(pageRuns.Min())} ms, median {F1(Median(pageRuns))} ms for {pages} pages / {N0(paged)} PVCs (first page {F1(Median(firstPage))} ms, continued pages {F1(Median(laterPages))} ms each)");
         }
         finally { DeleteDir(dir); }
     }
@@ -102,15 +108,17 @@ public sealed class ApiListBenchmark : IBenchmark
         return (ms, body.Length, items);
     }
 
-    static async Task<(int Pages, int Items)> PageAllAsync(HttpClient http)
+    static async Task<(int Pages, int Items)> PageAllAsync(HttpClient http, List<double>? pageMs = null)
     {
         int pages = 0, items = 0;
         string? cont = null;
         do
         {
             var url = $"{PvcPath}?limit=500" + (cont is null ? "" : "&continue=" + Uri.EscapeDataString(cont));
+            var sw = Stopwatch.StartNew();
             using var resp = await http.GetAsync(url);
             var body = await resp.Content.ReadAsByteArrayAsync();
+            pageMs?.Add(sw.Elapsed.TotalMilliseconds);
             if (resp.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"LIST page {pages}: {(int)resp.StatusCode}");
             using var doc = JsonDocument.Parse(body);
             items += doc.RootElement.GetProperty("items").GetArrayLength();
