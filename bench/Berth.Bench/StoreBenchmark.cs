@@ -95,32 +95,7 @@ public sealed class StoreBenchmark : IBenchmark
         return best;
     }
 
-    static double RawBaseline(string path, byte[] value)
-    {
-        using var conn = new SqliteConnection($"Data Source={path};Pooling=False");
-        conn.Open();
-        using (var pragma = conn.CreateCommand())
-        {
-            pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; CREATE TABLE t (id INTEGER PRIMARY KEY, name TEXT NOT NULL, value BLOB NOT NULL);";
-            pragma.ExecuteNonQuery();
-        }
-        using var insert = conn.CreateCommand();
-        insert.CommandText = "INSERT INTO t (name, value) VALUES ($n, $v);";
-        var pn = insert.Parameters.Add("$n", SqliteType.Text);
-        var pv = insert.Parameters.Add("$v", SqliteType.Blob);
-        pv.Value = value;
-        var sw = Stopwatch.StartNew();
-        for (int i = 0; i < RawRows; i++)
-        {
-            using var tx = conn.BeginTransaction();
-            insert.Transaction = tx;
-            pn.Value = $"/registry/configmaps/ns/{i}";
-            insert.ExecuteNonQuery();
-            tx.Commit();
-        }
-        sw.Stop();
-        return RawRows / sw.Elapsed.TotalSeconds;
-    }
+    static double RawBaseline(string path, byte[] value) => RawSqliteBaseline.InsertsPerSecond(path, value, RawRows);
 
     static async Task<(double PerSec, double P50, double P99)> StoreCreatesAsync(string path, byte[] value)
     {

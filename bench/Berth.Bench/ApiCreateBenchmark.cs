@@ -1,0 +1,163 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.Json.Nodes;
+using Berth.Server.Hosting;
+using static Berth.Bench.ApiBench;
+
+namespace Berth.Bench;
+
+/// <summary>
+/// Durable creates of PersistentVolumeClaims over HTTPS: 16 clients, each with its own HTTP/1.1 keep-alive connection, POSTing
+/// tutorial-like claims with unique names; beside it the raw SQLite rate with one fsync per insert on the same disk.
+/// Args: [--external] to run the server as a separate `berth server` process instead of in this process; [N] creates (default 20,000).
+/// </summary>
+public sealed class ApiCreateBenchmark : IBenchmark
+{
+    public string Name => "api-create";
+    public string Description => "POST PVCs over HTTPS, 16 clients (HTTP/1.1 keep-alive), vs raw SQLite 1-fsync inserts";
+
+    const int Clients = 16;
+    const int WarmUp = 5_000; // enough for tiered JIT to reach tier 1 on the hot paths (with 1,000 the first slices ran at half speed)
+
+    public async Task RunAsync(string[] args)
+    {
+        bool external = args.Contains("--external");
+        int creates = args.Where(a => int.TryParse(a, out _)).Select(int.Parse).DefaultIfEmpty(20_000).First();
+        string dir = TempDir("api-create");
+        BerthServer? server = null;
+        ExternalServer? proc = null;
+        var http = new List<HttpClient>();
+        try
+        {
+            Console.WriteLine($"directory: {dir}; {LoadAvg()}");
+            double raw = RawSqliteBaseline.Measure(dir);
+            Console.WriteLine($"raw SQLite, 1 INSERT/transaction (1 fsync), 1 writer, 2,000 x 1 KB: {N0(raw),8} inserts/s");
+
+            string dataDir = Path.Combine(dir, "data");
+            HttpClient[] clients;
+            if (external)
+            {
+                ExternalServer.EnsureBuilt();
+                proc = ExternalServer.Start(dataDir);
+                await proc.WaitReadyAsync();
+                clients = new HttpClient[Clients];
+                for (int i = 0; i < Clients; i++) clients[i] = await proc.ClientAsync();
+                Console.WriteLine($"server: separate process (pid {proc.Process.Id}) at {proc.Url}");
+            }
+            else
+            {
+                server = await StartServerAsync(dataDir);
+                clients = Clients(server, Clients);
+                Console.WriteLine($"server: in this process at {server.Url}");
+            }
+            http.AddRange(clients);
+
+            // Warm-up: JIT, TLS handshakes (one connection per client), page cache.
+            await PostManyAsync(clients, PvcPath, 0, WarmUp, i => PvcJson($"warm-{i:D5}"));
+
+            var cpu0 = CpuTime(proc);
+            var gc0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            var sw = Stopwatch.StartNew();
+            // In slices, to see whether the rate changes as the store and the cache grow.
+            int slice = Math.Max(1, creates / 5);
+            var lat = new double[creates];
+            var sliceRates = new List<double>();
+            for (int from = 0; from < creates; from += slice)
+            {
+                int to = Math.Min(creates, from + slice);
+                var s0 = Stopwatch.GetTimestamp();
+                var part = await PostManyAsync(clients, PvcPath, from, to, i => PvcJson($"claim-{i:D6}"));
+                sliceRates.Add((to - from) / Stopwatch.GetElapsedTime(s0).TotalSeconds);
+                part.CopyTo(lat, from);
+            }
+            sw.Stop();
+            var cpu = CpuTime(proc) - cpu0;
+            if (proc is null)
+                Console.WriteLine($"GC in this process during the run: gen0 {GC.CollectionCount(0) - gc0.Item1}, gen1 {GC.CollectionCount(1) - gc0.Item2}, gen2 {GC.CollectionCount(2) - gc0.Item3}, " +
+                                  $"pauses {F1((GC.GetTotalPauseDuration() - gc0.Item4).TotalMilliseconds)} ms; heap {F1(GC.GetTotalMemory(false) / 1048576.0)} MB");
+            Console.WriteLine($"rate per slice of {N0(slice)}: [{string.Join(", ", sliceRates.Select(N0))}] creates/s");
+            Array.Sort(lat);
+            double rate = creates / sw.Elapsed.TotalSeconds;
+            Console.WriteLine($"{N0(creates)} creates in {F2(sw.Elapsed.TotalSeconds)} s with {Clients} clients (HTTP/1.1, 1 keep-alive connection each)");
+            Console.WriteLine($"latency ms: p50 {F2(Pct(lat, 50))}  p90 {F2(Pct(lat, 90))}  p99 {F2(Pct(lat, 99))}  max {F2(lat[^1])}");
+            Console.WriteLine($"CPU used by the {(external ? "server process" : "whole process (server + clients)")}: {F1(cpu.TotalSeconds)} s " +
+                              $"= {F1(cpu.TotalSeconds / sw.Elapsed.TotalSeconds * 100)}% of one core ({Environment.ProcessorCount} cores), {F1(cpu.TotalMilliseconds * 1000 / creates)} µs/create");
+            double ratio = rate / raw;
+            bool pass = rate >= 3_000 && ratio >= 1.0;
+            Console.WriteLine($"api-create: {N0(rate)} creates/s (p50 {F1(Pct(lat, 50))} ms, p99 {F1(Pct(lat, 99))} ms; HTTP/1.1 x{Clients}, server {(external ? "separate process" : "in-process")}); " +
+                              $"raw SQLite 1-fsync baseline {N0(raw)} inserts/s; ratio {F1(ratio)}x — target ≥3,000/s and ≥1.0x: {Verdict(pass)}");
+            Console.WriteLine($"  ({LoadAvg()})");
+            if (server is not null && !args.Contains("--no-breakdown")) await BreakdownAsync(server, clients);
+        }
+        finally
+        {
+            foreach (var h in http) h.Dispose();
+            if (server is not null) await server.DisposeAsync();
+            if (proc is not null) await proc.DisposeAsync();
+            DeleteDir(dir);
+        }
+    }
+
+    /// <summary>
+    /// Where the time goes (same server, same 16 clients): (1) GET /readyz — HTTPS + Kestrel only; (2) POST with ?dryRun=All —
+    /// plus body read, JSON decode, defaulting, validation, admission, response encoding, but no store write; (3) ResourceStore.CreateAsync
+    /// called directly from 16 tasks — no HTTP, but encode + durable SQLite write + cache catch-up.
+    /// </summary>
+    static async Task BreakdownAsync(BerthServer server, HttpClient[] clients)
+    {
+        const int N = 5_000;
+        Console.WriteLine($"breakdown ({N0(N)} operations each, 16 concurrent, CPU is this whole process):");
+
+        await Measure("GET /readyz (HTTPS + Kestrel, nothing else)", async http =>
+        {
+            using var r = await http.GetAsync("/readyz");
+            await r.Content.LoadIntoBufferAsync();
+            if (r.StatusCode != HttpStatusCode.OK) throw new InvalidOperationException($"readyz {(int)r.StatusCode}");
+        }, _ => { });
+
+        await Measure("POST ?dryRun=All (HTTPS + decode + validate + admit + encode; no store)", async http =>
+        {
+            using var r = await http.PostAsync(PvcPath + "?dryRun=All", Json(PvcJson($"dry-{Guid.NewGuid():N}")));
+            await r.Content.LoadIntoBufferAsync();
+            if (r.StatusCode != HttpStatusCode.Created) throw new InvalidOperationException($"dry-run {(int)r.StatusCode}: {await r.Content.ReadAsStringAsync()}");
+        }, _ => { });
+
+        var t = server.Store.Registry.ByPath("", "v1", "persistentvolumeclaims")!;
+        int seq = 0;
+        await Measure("ResourceStore.CreateAsync direct (no HTTP; validate + encode + SQLite commit + cache)", async _ =>
+        {
+            var obj = t.Strategy.Decode((JsonObject)JsonNode.Parse(PvcJson($"direct-{Interlocked.Increment(ref seq):D6}"))!);
+            await server.Store.CreateAsync(t, "default", obj);
+        }, _ => { });
+
+        async Task Measure(string what, Func<HttpClient, Task> op, Action<int> _)
+        {
+            int next = -1;
+            var lat = new double[N];
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var sw = Stopwatch.StartNew();
+            await Task.WhenAll(clients.Select(http => Task.Run(async () =>
+            {
+                while (true)
+                {
+                    int i = Interlocked.Increment(ref next);
+                    if (i >= N) return;
+                    long s0 = Stopwatch.GetTimestamp();
+                    await op(http);
+                    lat[i] = Stopwatch.GetElapsedTime(s0).TotalMilliseconds;
+                }
+            })));
+            sw.Stop();
+            var cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu0;
+            Array.Sort(lat);
+            Console.WriteLine($"  {what}: {N0(N / sw.Elapsed.TotalSeconds)}/s, p50 {F2(Pct(lat, 50))} ms, p99 {F2(Pct(lat, 99))} ms, CPU {F1(cpu.TotalMilliseconds * 1000 / N)} µs/op");
+        }
+    }
+
+    static TimeSpan CpuTime(ExternalServer? proc)
+    {
+        if (proc is null) return Process.GetCurrentProcess().TotalProcessorTime;
+        proc.Process.Refresh();
+        return proc.Process.TotalProcessorTime;
+    }
+}
