@@ -39,7 +39,7 @@ internal static class ApiBench
     /// An HTTP/1.1 client that trusts only the given CA and sends the bearer token. With <paramref name="maxConnections"/> 1 it holds
     /// exactly one keep-alive connection (requests through it are serialized on that connection).
     /// </summary>
-    public static HttpClient Client(string url, string caPem, string? token, int maxConnections = 1, TimeSpan? timeout = null)
+    public static HttpClient HttpsClient(string url, string caPem, string? token, int maxConnections = 1, TimeSpan? timeout = null)
     {
         var ca = X509Certificate2.CreateFromPem(caPem);
         var handler = new SocketsHttpHandler
@@ -72,8 +72,8 @@ internal static class ApiBench
         return http;
     }
 
-    public static HttpClient Client(BerthServer s, int maxConnections = 1, TimeSpan? timeout = null)
-        => Client(s.Url, s.CaPem, s.AdminToken, maxConnections, timeout);
+    public static HttpClient HttpsClient(BerthServer s, int maxConnections = 1, TimeSpan? timeout = null)
+        => HttpsClient(s.Url, s.CaPem, s.AdminToken, maxConnections, timeout);
 
     public const string PvcPath = "/api/v1/namespaces/default/persistentvolumeclaims";
     public const string PvPath = "/api/v1/persistentvolumes";
@@ -112,7 +112,7 @@ internal static class ApiBench
         return latencies;
     }
 
-    public static HttpClient[] Clients(BerthServer s, int n) => Enumerable.Range(0, n).Select(_ => Client(s)).ToArray();
+    public static HttpClient[] Clients(BerthServer s, int n) => Enumerable.Range(0, n).Select(_ => HttpsClient(s)).ToArray();
 
     /// <summary>Percentile (nearest-rank) of an already sorted array.</summary>
     public static double Pct(double[] sorted, double p)

@@ -36,8 +36,8 @@ public sealed class ApiListBenchmark : IBenchmark
             }
             finally { foreach (var w in writers) w.Dispose(); }
 
-            using var http = Client(server);
-            using var one = Client(server);
+            using var http = HttpsClient(server);
+            using var one = HttpsClient(server);
 
             // Full JSON.
             var (jsonMs, jsonBytes, jsonItems) = await TimeAsync(http, PvcPath, null);

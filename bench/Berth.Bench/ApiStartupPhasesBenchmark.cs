@@ -36,7 +36,7 @@ public sealed class ApiStartupPhasesBenchmark : IBenchmark
             list = await kv.ListAsync("/registry/");
             Step("ListAsync again (warm)", sw);
             list = null;
-            var registry = BuiltinRegistry.Create();
+            var registry = BuiltinRegistry.Create(new ServiceAllocator());
             Step("BuiltinRegistry.Create", sw);
             var cache = new ObjectCache(kv, registry, NullLogger.Instance);
             await cache.StartAsync(CancellationToken.None);

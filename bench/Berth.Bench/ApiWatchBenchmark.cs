@@ -30,7 +30,7 @@ public sealed class ApiWatchBenchmark : IBenchmark
         {
             Console.WriteLine($"directory: {dir}; {LoadAvg()}");
             await using var server = await StartServerAsync(Path.Combine(dir, "data"));
-            using var http = Client(server);
+            using var http = HttpsClient(server);
             // A few claims so the watched prefix is not trivially small; one of them is the one we patch.
             var fill = Clients(server, 4);
             try { await PostManyAsync(fill, PvcPath, 0, 100, i => PvcJson($"claim-{i:D6}")); }
@@ -52,7 +52,7 @@ public sealed class ApiWatchBenchmark : IBenchmark
             var ready = new List<Task>();
             for (int w = 0; w < watchers; w++)
             {
-                var c = Client(server, 1, Timeout.InfiniteTimeSpan);
+                var c = HttpsClient(server, 1, Timeout.InfiniteTimeSpan);
                 clients.Add(c);
                 int wi = w;
                 var headers = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

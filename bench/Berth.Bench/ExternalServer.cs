@@ -113,7 +113,7 @@ internal sealed class ExternalServer : IAsyncDisposable
     public async Task<HttpClient> ClientAsync(int maxConnections = 1)
     {
         var (ca, token) = await CredentialsAsync();
-        return ApiBench.Client(Url, ca, token, maxConnections);
+        return ApiBench.HttpsClient(Url, ca, token, maxConnections);
     }
 
     /// <summary>VmRSS of the process, in KB, from /proc/PID/status.</summary>
