@@ -1,7 +1,11 @@
 using System.Net;
 using System.Net.Sockets;
 using Berth.Api.Registry;
+using Berth.Client;
+using Berth.Controllers.PersistentVolumes;
+using Berth.Controllers.Protection;
 using Berth.Server.Admission;
+using Berth.Server.Client;
 using Berth.Server.Auth;
 using Berth.Server.Http;
 using Berth.Server.Storage;
@@ -75,6 +79,7 @@ public sealed class BerthServer : IAsyncDisposable
         Store = new ResourceStore(_kv, _cache, registry, AdmissionChain.Create());
         allocator.Attach(Store);
         await Bootstrap.EnsureAsync(Store, ct);
+        await StartControllersAsync(logs);
 
         var certs = Certificates.LoadOrCreate(Path.Combine(dataDir, "pki"), host is "0.0.0.0" or "::" ? [] : [host]);
         var auth = new Authenticator(Path.Combine(dataDir, "auth"));
@@ -103,6 +108,19 @@ public sealed class BerthServer : IAsyncDisposable
         pipeline.ServerAddress = $"{host}:{boundPort}";
         Kubeconfig.Write(KubeconfigPath, Url, certs.CaPem, auth.AdminToken);
         log.LogInformation("serving on {Url}; store revision {Revision}", Url, _kv.CurrentRevision);
+    }
+
+    /// <summary>kube-controller-manager's part: every controller as an API client over one in-process client.</summary>
+    private async Task StartControllersAsync(ILoggerFactory logs)
+    {
+        var manager = new ControllerManager(new InProcessClient(Store), logs);
+        var events = new EventRecorder(manager.Client, PersistentVolumeController.Component, Dns.GetHostName(), logs.CreateLogger("events"));
+        _components.Add(events);   // disposed after the manager: controllers may record until they stop
+        _components.Add(manager);
+        manager.Run(new PersistentVolumeController(manager.Client, manager.Informers, events, logs.CreateLogger("pv-controller")), workers: 8);
+        manager.Run(new PvcProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pvc-protection")));
+        manager.Run(new PvProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pv-protection")));
+        await manager.StartInformersAsync();
     }
 
     private static (string Host, int Port) ParseListen(string listen)

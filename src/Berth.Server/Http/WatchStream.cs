@@ -34,7 +34,7 @@ public sealed class WatchStream(ResourceStore store, ResourceType type, string? 
         var rvText = opts.ResourceVersion;
         if (string.IsNullOrEmpty(rvText) || rvText == "0" || opts.SendInitialEvents)
         {
-            watcher = cache.ListAndWatch(prefix, filter, out initial);
+            watcher = cache.ListAndWatch(prefix, scoped, out initial);
         }
         else
         {
@@ -55,6 +55,7 @@ public sealed class WatchStream(ResourceStore store, ResourceType type, string? 
         ctx.Response.ContentType = ContentType;
         ctx.Response.Headers.CacheControl = "no-cache, private";
         await ctx.Response.StartAsync(ctx.RequestAborted);
+        await ctx.Response.Body.FlushAsync(ctx.RequestAborted); // clients wait for the headers before the first event
 
         var timeout = TimeSpan.FromSeconds(opts.TimeoutSeconds is int s && s > 0 ? s : 1800 + Random.Shared.Next(1800));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted);
