@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Berth.Api.Meta;
 using Berth.Api.Registry;
@@ -6,11 +8,15 @@ using Berth.Store;
 namespace Berth.Server.Storage;
 
 /// <summary>
-/// One object as the API serves it: its JSON with metadata.resourceVersion filled in, and the attributes that
-/// label and field selectors look at, computed once when the object enters the cache.
+/// One object as the API serves it: its JSON with metadata.resourceVersion filled in, and what label and field
+/// selectors look at. Entering the cache costs one scan of the stored bytes (no decoding into the model): the
+/// resourceVersion is spliced in and the labels are read; selectable fields are computed on first use.
 /// </summary>
 public sealed class CachedObject
 {
+    private Dictionary<string, string>? _fields;
+
+    public required ResourceType Type { get; init; }
     public required string Key { get; init; }
     public required string Namespace { get; init; }
     public required string Name { get; init; }
@@ -18,44 +24,80 @@ public sealed class CachedObject
     public required long ModRevision { get; init; }
     public required long CreateRevision { get; init; }
     public required Dictionary<string, string>? Labels { get; init; }
-    public required Dictionary<string, string> Fields { get; init; }
 
-    /// <summary>Decodes a stored value into the kind's model, with the resourceVersion of its revision.</summary>
-    public static KubeObject Decode(ResourceType type, ReadOnlySpan<byte> value, long modRevision)
-    {
-        var obj = (KubeObject)(JsonSerializer.Deserialize(value, type.Strategy.ModelType, KubeJson.Options)
-            ?? throw new JsonException("stored value is null"));
-        obj.Metadata.ResourceVersion = modRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        obj.ApiVersion = type.GroupVersion;
-        obj.Kind = type.Kind;
-        return obj;
-    }
+    /// <summary>metadata.name, metadata.namespace and the kind's own selectable fields.</summary>
+    public Dictionary<string, string> Fields => _fields ??= ComputeFields(Type, ToModel(Type));
 
-    public static CachedObject FromModel(ResourceType type, string key, KubeObject obj, long modRevision, long createRevision)
+    private static Dictionary<string, string> ComputeFields(ResourceType type, KubeObject obj)
     {
-        obj.Metadata.ResourceVersion = modRevision.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        var fields = new Dictionary<string, string>(StringComparer.Ordinal)
-        {
-            ["metadata.name"] = obj.Metadata.Name ?? "",
-        };
+        var fields = new Dictionary<string, string>(StringComparer.Ordinal) { ["metadata.name"] = obj.Metadata.Name ?? "" };
         if (type.Namespaced) fields["metadata.namespace"] = obj.Metadata.Namespace ?? "";
         type.Strategy.AddSelectableFields(obj, fields);
+        return fields;
+    }
+
+    /// <summary>Builds the served form of a stored value (stored values carry no resourceVersion: the revision is it).</summary>
+    public static CachedObject FromStore(ResourceType type, KeyValue kv)
+    {
+        var value = kv.Value.Span;
+        var (metadataStart, metadataEmpty, labels) = Scan(value);
+        var rv = Encoding.UTF8.GetBytes("\"resourceVersion\":\"" + kv.ModRevision.ToString(CultureInfo.InvariantCulture) + "\"" + (metadataEmpty ? "" : ","));
+        var json = new byte[value.Length + rv.Length];
+        value[..(metadataStart + 1)].CopyTo(json);
+        rv.CopyTo(json.AsSpan(metadataStart + 1));
+        value[(metadataStart + 1)..].CopyTo(json.AsSpan(metadataStart + 1 + rv.Length));
+
+        var rest = kv.Key.AsSpan(type.StoragePrefix.Length);
+        string ns = "", name;
+        int slash = type.Namespaced ? rest.IndexOf('/') : -1;
+        if (slash >= 0) { ns = rest[..slash].ToString(); name = rest[(slash + 1)..].ToString(); }
+        else name = rest.ToString();
+
         return new CachedObject
         {
-            Key = key,
-            Namespace = obj.Metadata.Namespace ?? "",
-            Name = obj.Metadata.Name ?? "",
-            Json = JsonSerializer.SerializeToUtf8Bytes(obj, type.Strategy.ModelType, KubeJson.Options),
-            ModRevision = modRevision,
-            CreateRevision = createRevision,
-            Labels = obj.Metadata.Labels,
-            Fields = fields,
+            Type = type, Key = kv.Key, Namespace = ns, Name = name, Json = json,
+            ModRevision = kv.ModRevision, CreateRevision = kv.CreateRevision, Labels = labels,
         };
     }
 
-    public static CachedObject FromStore(ResourceType type, KeyValue kv)
-        => FromModel(type, kv.Key, Decode(type, kv.Value.Span, kv.ModRevision), kv.ModRevision, kv.CreateRevision);
+    /// <summary>Finds the metadata object (its '{' offset, whether it is empty) and reads metadata.labels.</summary>
+    private static (int MetadataStart, bool MetadataEmpty, Dictionary<string, string>? Labels) Scan(ReadOnlySpan<byte> json)
+    {
+        var reader = new Utf8JsonReader(json);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("stored value is not an object");
+        while (reader.Read())
+        {
+            if (reader.TokenType == JsonTokenType.EndObject && reader.CurrentDepth == 0) break;
+            if (reader.TokenType != JsonTokenType.PropertyName || reader.CurrentDepth != 1) continue;
+            if (!reader.ValueTextEquals("metadata"u8)) { reader.Read(); reader.Skip(); continue; }
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("metadata is not an object");
+            int start = (int)reader.TokenStartIndex;
+            Dictionary<string, string>? labels = null;
+            bool empty = true;
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+            {
+                empty = false;
+                bool isLabels = reader.ValueTextEquals("labels"u8);
+                reader.Read();
+                if (isLabels && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    labels = new Dictionary<string, string>(StringComparer.Ordinal);
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        var k = reader.GetString()!;
+                        reader.Read();
+                        labels[k] = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
+                    }
+                }
+                else reader.Skip();
+            }
+            return (start, empty, labels);
+        }
+        throw new JsonException("stored value has no metadata");
+    }
 
+    /// <summary>The object as the kind's model (a fresh instance each call: callers may change it).</summary>
     public KubeObject ToModel(ResourceType type)
         => (KubeObject)(JsonSerializer.Deserialize(Json, type.Strategy.ModelType, KubeJson.Options) ?? throw new JsonException("null"));
 }

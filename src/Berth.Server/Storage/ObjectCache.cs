@@ -97,8 +97,7 @@ public sealed class ObjectCache : IAsyncDisposable
         if (ev.Type == StoreEventType.Delete)
         {
             // The deleted object is reported with the revision of the delete, as etcd3 watchers do.
-            var last = CachedObject.FromModel(t, ev.Current.Key, CachedObject.Decode(t, ev.Current.Value.Span, ev.Revision), ev.Revision, ev.Current.CreateRevision);
-            return new CacheEvent(WatchEventType.Deleted, last, prev, ev.Revision);
+            return new CacheEvent(WatchEventType.Deleted, CachedObject.FromStore(t, ev.Current), prev, ev.Revision);
         }
         var obj = CachedObject.FromStore(t, ev.Current);
         return new CacheEvent(prev is null ? WatchEventType.Added : WatchEventType.Modified, obj, prev, ev.Revision);

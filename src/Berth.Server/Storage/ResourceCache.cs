@@ -23,6 +23,10 @@ public sealed class ResourceCache
 
     public int Count { get { lock (_lock) return _items.Count; } }
 
+    /// <summary>The revision of the last change to this resource (0 if none since the cache was loaded).</summary>
+    public long LastChange { get { lock (_lock) return _lastChange; } }
+    private long _lastChange;
+
     internal void Load(CachedObject obj) { lock (_lock) _items[obj.Key] = obj; }
 
     public CachedObject? Get(string key) { lock (_lock) return _items.TryGetValue(key, out var o) ? o : null; }
@@ -47,6 +51,7 @@ public sealed class ResourceCache
     {
         lock (_lock)
         {
+            _lastChange = e.Revision;
             if (e.Type == WatchEventType.Deleted) _items.Remove(e.Object.Key);
             else _items[e.Object.Key] = e.Object;
 

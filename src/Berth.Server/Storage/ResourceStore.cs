@@ -83,9 +83,15 @@ public sealed class ResourceStore
 
         List<CachedObject> source;
         long revision;
-        if (snapshot == 0)
+        await _cache.SyncAsync(ct);
+        // A continued list reads the cache while this resource has not changed since the first page's snapshot.
+        if (snapshot != 0 && _cache.For(t).LastChange <= snapshot)
         {
-            await _cache.SyncAsync(ct);
+            revision = snapshot;
+            source = _cache.For(t).List(prefix, after);
+        }
+        else if (snapshot == 0)
+        {
             revision = _cache.Revision;
             source = _cache.For(t).List(prefix, after);
         }
