@@ -170,22 +170,28 @@ public sealed class ApiHandler
     private static async Task<KubeObject> DecodeBodyAsync(HttpContext ctx, ResourceType t)
     {
         var body = await RequestBody.ReadAsync(ctx.Request, ctx.RequestAborted);
-        var json = RequestBody.ParseObject(body, ctx.Request.ContentType);
-        return DecodeObject(ctx, t, json);
+        if (RequestBody.IsYaml(ctx.Request.ContentType))
+            return DecodeObject(ctx, t, RequestBody.ParseObject(body, ctx.Request.ContentType));
+        if (body.Length == 0) throw ApiException.BadRequest("the body of the request was empty");
+        // JSON bodies (what kubectl sends) go straight into the model: one parse, no intermediate tree.
+        return Checked(ctx, t, () => (KubeObject)(JsonSerializer.Deserialize(body, t.Strategy.ModelType, KubeJson.Options)
+            ?? throw new JsonException("the body of the request must be a JSON object")));
     }
 
     private static KubeObject DecodeObject(HttpContext ctx, ResourceType t, JsonObject json)
+        => Checked(ctx, t, () => t.Strategy.Decode(json));
+
+    /// <summary>Decodes, then checks what the URL implies (version and kind) and the fieldValidation directive.</summary>
+    private static KubeObject Checked(HttpContext ctx, ResourceType t, Func<KubeObject> decode)
     {
-        var apiVersion = (json["apiVersion"] as JsonValue)?.ToString();
-        var kind = (json["kind"] as JsonValue)?.ToString();
-        if (!string.IsNullOrEmpty(apiVersion) && apiVersion != t.GroupVersion)
-            throw ApiException.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({t.GroupVersion})");
-        if (!string.IsNullOrEmpty(kind) && kind != t.Kind)
-            throw ApiException.BadRequest($"the kind in the data ({kind}) does not match the expected kind ({t.Kind})");
         KubeObject obj;
-        try { obj = t.Strategy.Decode(json); }
+        try { obj = decode(); }
         catch (JsonException e) { throw ApiException.BadRequest($"{t.Kind} in version \"{t.Version}\" cannot be handled as a {t.Kind}: {DecodeMessage(e)}"); }
         catch (FormatException e) { throw ApiException.BadRequest($"{t.Kind} in version \"{t.Version}\" cannot be handled as a {t.Kind}: {e.Message}"); }
+        if (!string.IsNullOrEmpty(obj.ApiVersion) && obj.ApiVersion != t.GroupVersion)
+            throw ApiException.BadRequest($"the API version in the data ({obj.ApiVersion}) does not match the expected API version ({t.GroupVersion})");
+        if (!string.IsNullOrEmpty(obj.Kind) && obj.Kind != t.Kind)
+            throw ApiException.BadRequest($"the kind in the data ({obj.Kind}) does not match the expected kind ({t.Kind})");
         CheckUnknownFields(ctx, obj);
         return obj;
     }
