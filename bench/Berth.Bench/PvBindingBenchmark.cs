@@ -58,9 +58,9 @@ public sealed partial class PvBindingBenchmark : IBenchmark
 
         Console.WriteLine();
         Console.WriteLine("summary:");
-        Console.WriteLine($"  {"N",8} {"PV create/s",12} {"PVs Available s",16} {"claims bound s",15} {"bound/s",9} {"µs/claim e2e",13} {"matcher µs/claim",17} {"examined/claim",15} {"violations",11}");
+        Console.WriteLine($"  {"N",8} {"PV create/s",12} {"Avail. after last create s",27} {"claims bound s",15} {"bound/s",9} {"µs/claim e2e",13} {"matcher µs/claim",17} {"examined/claim",15} {"violations",11}");
         foreach (var r in results)
-            Console.WriteLine($"  {N0(r.N),8} {N0(r.PvCreateRate),12} {F2(r.AvailableSeconds),16} {F2(r.BindSeconds),15} {N0(r.N / r.BindSeconds),9} " +
+            Console.WriteLine($"  {N0(r.N),8} {N0(r.PvCreateRate),12} {F2(r.AvailableSeconds),27} {F2(r.BindSeconds),15} {N0(r.N / r.BindSeconds),9} " +
                               $"{F1(r.BindSeconds * 1e6 / r.N),13} {F2(r.MatcherNsPerClaim / 1000),17} {F2(r.ExaminedPerClaim),15} {r.Violations,11}");
         var small = results.Where(r => r.N == 1_000).LastOrDefault();
         var big = results.Where(r => r.N == 10_000).LastOrDefault();
@@ -181,6 +181,12 @@ public sealed partial class PvBindingBenchmark : IBenchmark
             $"{m.Unbound} unbound; brute-force scan agrees on {N0(m.Samples - m.Mismatches)}/{N0(m.Samples)} sampled claims");
 
         string dir = TempDir("pv-binding");
+        if (!quiet)
+        {
+            double raw = RawSqliteBaseline.Measure(dir, 300);
+            Say($"disk: raw SQLite 1-fsync commits, 1 writer: {N0(raw)}/s = {F2(1000 / raw)} ms per durable commit (the controller's 8 workers each wait for 4 in a row per claim: " +
+                $"≤ {N0(8 * raw / 4)} claims/s if no two workers shared a commit)");
+        }
         var logs = new CountingLogs();
         BerthServer? server = null;
         var http = new List<HttpClient>();
@@ -233,7 +239,28 @@ public sealed partial class PvBindingBenchmark : IBenchmark
             Say($"during the burst: {N0(writes)} store writes = {F2((double)writes / n)}/claim (1 create + 4 bind steps would be 5.00), {events} events in the store, " +
                 $"{logs.Errors - errors0} controller errors logged; CPU {F1(cpu.TotalSeconds)} s = {F1(cpu.TotalSeconds / bindSec * 100)}% of one core " +
                 $"({Environment.ProcessorCount} cores; server + clients + observer); GC gen0/1/2 {gc.Item1}/{gc.Item2}/{gc.Item3}, pauses {F1(gc.Item4.TotalMilliseconds)} ms");
-            if (!quiet) logs.Print("  ");
+            if (!quiet)
+            {
+                // Where a claim's time goes, as seen on the watch cache: created -> its volume's claimRef written (queue wait,
+                // match, 1st write) -> claim Bound (3 more sequential writes: PV phase, claim volumeName, claim status).
+                var seen = bound.SeenAt; var boundAt = bound.MarkedAt; var refAt = pvBinds.MarkedAt;
+                var finalClaimsForTimes = (await new InProcessClient(server.Store).ListAsync<PersistentVolumeClaim>("default")).Items;
+                var toRef = new List<double>(); var refToBound = new List<double>(); var total = new List<double>();
+                foreach (var o in finalClaimsForTimes)
+                {
+                    if (!seen.TryGetValue(o.Metadata.Name!, out var s0) || !boundAt.TryGetValue(o.Metadata.Name!, out var s2)) continue;
+                    total.Add(Stopwatch.GetElapsedTime(s0, s2).TotalMilliseconds);
+                    if (o.Spec?.VolumeName is { } vn && refAt.TryGetValue(vn, out var s1))
+                    {
+                        toRef.Add(Stopwatch.GetElapsedTime(s0, s1).TotalMilliseconds);
+                        refToBound.Add(Stopwatch.GetElapsedTime(s1, s2).TotalMilliseconds);
+                    }
+                }
+                static string P(List<double> xs) { var a = xs.OrderBy(x => x).ToArray(); return $"p50 {F1(Pct(a, 50))} / p90 {F1(Pct(a, 90))} / p99 {F1(Pct(a, 99))} ms"; }
+                Console.WriteLine($"  per claim: created -> Bound {P(total)}; created -> volume's claimRef written (queue + match + 1st write) {P(toRef)}; " +
+                                  $"claimRef -> Bound (3 more writes) {P(refToBound)}");
+                logs.Print("  ");
+            }
 
             // 3. Verification on the final state.
             var client = new InProcessClient(server.Store);
@@ -515,6 +542,8 @@ public sealed partial class PvBindingBenchmark : IBenchmark
         private readonly HashSet<string> _done = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _first = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _created = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _seenAt = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _markedAt = new(StringComparer.Ordinal);
         private readonly TaskCompletionSource<long> _reached = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly Task _loop;
         private int _count;
@@ -531,6 +560,9 @@ public sealed partial class PvBindingBenchmark : IBenchmark
         public int Count => Volatile.Read(ref _count);
         /// <summary>Name → revision at which the marker was first seen (read after the run).</summary>
         public IReadOnlyDictionary<string, long> FirstRevision { get { lock (_done) return new Dictionary<string, long>(_first); } }
+        /// <summary>Name → Stopwatch timestamp when the object was first seen / when the marker was first seen (read after the run).</summary>
+        public IReadOnlyDictionary<string, long> SeenAt { get { lock (_done) return new Dictionary<string, long>(_seenAt); } }
+        public IReadOnlyDictionary<string, long> MarkedAt { get { lock (_done) return new Dictionary<string, long>(_markedAt); } }
         /// <summary>Name → creation revision (read after the run).</summary>
         public IReadOnlyDictionary<string, long> CreateRevision { get { lock (_done) return new Dictionary<string, long>(_created); } }
 
@@ -553,9 +585,11 @@ public sealed partial class PvBindingBenchmark : IBenchmark
         {
             lock (_done)
             {
+                long now = Stopwatch.GetTimestamp();
                 _created.TryAdd(o.Name, o.CreateRevision);
+                _seenAt.TryAdd(o.Name, now);
                 if (o.Json.AsSpan().IndexOf(_marker) < 0) return;
-                _first.TryAdd(o.Name, revision);
+                if (_first.TryAdd(o.Name, revision)) _markedAt[o.Name] = now;
                 if (_done.Add(o.Name) && ++_count >= _target) _reached.TrySetResult(Stopwatch.GetTimestamp());
             }
         }
