@@ -269,6 +269,7 @@ public sealed partial class PvBindingBenchmark : IBenchmark
             var v = Verify(pvs, claims, finalPvs, finalClaims, pvBinds.FirstRevision, bound.CreateRevision);
             if (!quiet) foreach (var line in v.Lines) Console.WriteLine("  " + line);
             Say($"verification: {(v.Violations == 0 ? "PASS, 0 violations" : $"FAIL, {v.Violations} violations")}");
+            if (!quiet && n >= 10_000) await CeilingProbeAsync(client);
 
             return new Result(n, n / createSec, createSec, availSec - createSec, bindSec, allBound, v.Violations, m.NsPerClaim, m.ExaminedPerClaim);
         }
@@ -278,6 +279,42 @@ public sealed partial class PvBindingBenchmark : IBenchmark
             if (server is not null) await server.DisposeAsync();
             DeleteDir(dir);
         }
+    }
+
+    /// <summary>
+    /// The ceiling the controller's design puts on binding: W writers, each doing durable updates one after another (as
+    /// each worker does its 4 bind writes), through the same in-process client, on ConfigMaps (no controller watches
+    /// them). writes/s ÷ 4 is the most claims/s W workers could bind if matching and copying cost nothing.
+    /// </summary>
+    static async Task CeilingProbeAsync(InProcessClient client)
+    {
+        var parts = new List<string>();
+        foreach (var w in new[] { 8, 32 })
+        {
+            var maps = new ConfigMap[w];
+            for (int i = 0; i < w; i++)
+                maps[i] = await client.CreateAsync(new ConfigMap { Metadata = new ObjectMeta { Name = $"probe-{w}-{i}", Namespace = "default" }, Data = new() { ["n"] = "0" } });
+            int writes = 0;
+            var lat = new ConcurrentBag<double>();
+            var until = Stopwatch.GetTimestamp() + (long)(2.0 * Stopwatch.Frequency);
+            var sw = Stopwatch.StartNew();
+            await Task.WhenAll(Enumerable.Range(0, w).Select(i => Task.Run(async () =>
+            {
+                var cm = maps[i];
+                for (int k = 1; Stopwatch.GetTimestamp() < until; k++)
+                {
+                    cm.Data!["n"] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    long s0 = Stopwatch.GetTimestamp();
+                    cm = await client.UpdateAsync(cm);
+                    lat.Add(Stopwatch.GetElapsedTime(s0).TotalMilliseconds);
+                    Interlocked.Increment(ref writes);
+                }
+            })));
+            double rate = writes / sw.Elapsed.TotalSeconds;
+            var a = lat.OrderBy(x => x).ToArray();
+            parts.Add($"{w} writers: {N0(rate)} writes/s (p50 {F1(Pct(a, 50))} ms) -> ≤ {N0(rate / 4)} claims/s, 10,000 claims ≥ {F1(10_000 / (rate / 4))} s");
+        }
+        Console.WriteLine("  ceiling probe (sequential durable updates per writer, like a bind worker; 4 per claim): " + string.Join("; ", parts));
     }
 
     static IEnumerable<string> ModeNames(int mask)
