@@ -117,7 +117,7 @@ public sealed class BerthServer : IAsyncDisposable
         var events = new EventRecorder(manager.Client, PersistentVolumeController.Component, Dns.GetHostName(), logs.CreateLogger("events"));
         _components.Add(events);   // disposed after the manager: controllers may record until they stop
         _components.Add(manager);
-        manager.Run(new PersistentVolumeController(manager.Client, manager.Informers, events, logs.CreateLogger("pv-controller")), workers: 8);
+        manager.Run(new PersistentVolumeController(manager.Client, manager.Informers, events, logs.CreateLogger("pv-controller")), workers: 32); // binds wait on durable writes: many in flight
         manager.Run(new PvcProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pvc-protection")));
         manager.Run(new PvProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pv-protection")));
         await manager.StartInformersAsync();
