@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Berth.Api.Meta;
@@ -35,6 +36,11 @@ public sealed class GarbageCollector : Controller
     private readonly List<KindAccess> _watched = new();
     private readonly Dictionary<string, KindAccess> _byGvk = new(StringComparer.Ordinal);
     private readonly Dictionary<(string Group, string Kind), KindAccess> _byGroupKind = new();
+    // Owners confirmed absent by a live read (upstream's absentOwnerCache), keyed by uid, kind, name and the namespace looked
+    // in (a reference resolved in the wrong namespace or kind is absent there, not everywhere). A uid is never reused,
+    // so "absent" is final; the set only spares live reads for the other dependents of the same gone owner.
+    private readonly ConcurrentDictionary<string, byte> _absentOwners = new(StringComparer.Ordinal);
+    private const int AbsentOwnersMax = 10_000;
 
     public GarbageCollector(IApiClient client, InformerFactory informers, ILogger? log = null) : base("garbage-collector", log)
     {
@@ -237,9 +243,16 @@ public sealed class GarbageCollector : Controller
         var owner = ok.GetCached(ns, r.Name);
         if (owner is null || owner.Metadata.Uid != r.Uid)
         {
+            var absentKey = r.Uid + "|" + ok.Gvk + "|" + ns + "|" + r.Name;
+            if (_absentOwners.ContainsKey(absentKey)) return OwnerState.Absent;
             // The cache may lag (the owner may have been created a moment ago): only a live read says "absent".
             owner = await ok.GetLiveAsync(ns, r.Name, ct);
-            if (owner is null || owner.Metadata.Uid != r.Uid) return OwnerState.Absent;
+            if (owner is null || owner.Metadata.Uid != r.Uid)
+            {
+                if (_absentOwners.Count >= AbsentOwnersMax) _absentOwners.Clear();
+                _absentOwners.TryAdd(absentKey, 0);
+                return OwnerState.Absent;
+            }
         }
         var m = owner.Metadata;
         return m.DeletionTimestamp is not null && m.HasFinalizer(ForegroundFinalizer) ? OwnerState.Waiting : OwnerState.Present;

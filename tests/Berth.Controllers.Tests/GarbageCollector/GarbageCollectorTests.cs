@@ -203,6 +203,30 @@ public sealed class GarbageCollectorTests(ServerFixture fx) : IClassFixture<Serv
     }
 
     [Fact]
+    public async Task Owner_missing_from_a_lagging_cache_is_read_live_and_kept()
+    {
+        var ns = await Kube.NamespaceAsync(C);
+        // Secret events reach the collector 3 s late; ConfigMap events at once.
+        await using var gc = RunningController.Gc(new LaggingWatchClient(C, typeof(Secret), TimeSpan.FromSeconds(3)));
+        await CanaryAsync(ns);
+        var owner = await C.CreateAsync(new Secret { Metadata = new ObjectMeta { Name = "owner", Namespace = ns } });
+        await Kube.CmAsync(C, ns, "dep", Kube.Ref(owner));
+        await CanaryAsync(ns); // the dependent was seen and judged while its owner was not in the cache yet
+        Assert.NotNull(await Kube.TryGetAsync<ConfigMap>(C, ns, "dep"));
+    }
+
+    [Fact]
+    public void Every_kind_but_events_is_watched()
+    {
+        var gc = new GarbageCollector(C, new InformerFactory(C));
+        var kinds = gc.WatchedKinds.Select(k => k.GroupVersion + "/" + k.Kind).ToHashSet();
+        foreach (var k in new[] { "v1/ConfigMap", "v1/Secret", "v1/Pod", "v1/PersistentVolume", "v1/PersistentVolumeClaim", "v1/Namespace",
+                     "apps/v1/StatefulSet", "apps/v1/Deployment", "apps/v1/ControllerRevision", "rbac.authorization.k8s.io/v1/ClusterRole" })
+            Assert.Contains(k, kinds);
+        Assert.DoesNotContain(kinds, k => k.EndsWith("/Event"));
+    }
+
+    [Fact]
     public async Task Unknown_owner_kind_is_never_collected()
     {
         var ns = await Kube.NamespaceAsync(C);
