@@ -48,7 +48,8 @@ public sealed class NamespaceControllerTests(ServerFixture fx) : IClassFixture<S
         Assert.NotNull(deleting);
 
         // Everything free to go goes; what finalizers hold stays, and so does the namespace, Terminating.
-        await Kube.EventuallyAsync(async () => await CountAsync(ns) == 3, "all but the held objects to be deleted");
+        await Kube.EventuallyAsync(async () => await CountAsync(ns) == 3
+            && (await C.GetAsync<ConfigMap>(ns, "held")).Metadata.DeletionTimestamp is not null, "all but the held objects to be deleted");
         Assert.Null(await Kube.TryGetAsync<Secret>(C, ns, "s"));
         Assert.NotNull((await C.GetAsync<ConfigMap>(ns, "held")).Metadata.DeletionTimestamp);
         Assert.NotNull((await C.GetAsync<PersistentVolumeClaim>(ns, "pvc0")).Metadata.DeletionTimestamp);
