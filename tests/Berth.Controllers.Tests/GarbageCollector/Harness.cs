@@ -5,7 +5,10 @@ using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
 using Berth.Server.Client;
+using Berth.Server.Admission;
 using Berth.Server.Hosting;
+using Berth.Server.Storage;
+using Berth.Store.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Berth.Controllers.Tests.GarbageCollection;
@@ -34,6 +37,41 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         _http?.Dispose();
         if (Server is not null) await Server.DisposeAsync();
+        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
+
+/// <summary>
+/// The storage stack of a Berth server (SQLite in a temp dir, watch cache, ResourceStore with the admission chain,
+/// bootstrap namespaces) without HTTP and without the controllers <see cref="BerthServer"/> runs. For the crash/restart
+/// tests: there the controller under test must be the only one writing, or another instance would finish the job the
+/// "crashed" one left half done.
+/// </summary>
+public sealed class BareStoreFixture : IAsyncLifetime
+{
+    private SqliteStore? _kv;
+    private ObjectCache? _cache;
+
+    public string DataDir { get; } = Directory.CreateTempSubdirectory("berth-ctl-store-").FullName;
+    public IApiClient Client { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        _kv = await SqliteStore.OpenAsync(Path.Combine(DataDir, "store.db"), SqliteStoreOptions.Production);
+        var allocator = new ServiceAllocator();
+        var registry = BuiltinRegistry.Create(allocator);
+        _cache = new ObjectCache(_kv, registry, NullLogger.Instance);
+        await _cache.StartAsync(CancellationToken.None);
+        var store = new ResourceStore(_kv, _cache, registry, AdmissionChain.Create());
+        allocator.Attach(store);
+        await Bootstrap.EnsureAsync(store, CancellationToken.None);
+        Client = new InProcessClient(store);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_cache is not null) await _cache.DisposeAsync();
+        if (_kv is not null) await _kv.DisposeAsync();
         try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }
@@ -119,7 +157,7 @@ public sealed class LaggingWatchClient(IApiClient inner, Type laggingKind, TimeS
     {
         await foreach (var e in inner.WatchAsync<T>(ns, req, ct))
         {
-            if (typeof(T) == laggingKind && e.Type != WatchEventType.Bookmark) await Task.Delay(delay, ct);
+            if (typeof(T) == laggingKind && e.Type != Berth.Client.WatchEventType.Bookmark) await Task.Delay(delay, ct);
             yield return e;
         }
     }
@@ -178,12 +216,13 @@ public static class Kube
     public static async Task<bool> GoneAsync<TObj>(IApiClient c, string? ns, string name) where TObj : KubeObject
         => await TryGetAsync<TObj>(c, ns, name) is null;
 
-    /// <summary>Removes a finalizer (as the controller owning it would): a resourceVersion-checked merge patch.</summary>
+    /// <summary>Removes a finalizer (as the controller owning it would): a resourceVersion-checked merge patch; gone is fine.</summary>
     public static async Task RemoveFinalizerAsync<TObj>(IApiClient c, string? ns, string name, string finalizer) where TObj : KubeObject
     {
         while (true)
         {
-            var o = await c.GetAsync<TObj>(ns, name);
+            var o = await TryGetAsync<TObj>(c, ns, name);
+            if (o is null) return; // gone already (another controller removed the last finalizer)
             var kept = (o.Metadata.Finalizers ?? []).Where(f => f != finalizer).ToList();
             var patch = new JsonObject
             {
@@ -195,6 +234,7 @@ public static class Kube
             };
             try { await c.PatchAsync<TObj>(ns, name, PatchType.Merge, patch.ToJsonString()); return; }
             catch (ApiStatusException e) when (e.IsConflict) { }
+            catch (ApiStatusException e) when (e.IsNotFound) { return; }
         }
     }
 
