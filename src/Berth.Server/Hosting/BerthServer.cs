@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Sockets;
 using Berth.Api.Registry;
 using Berth.Client;
+using Berth.Controllers.GarbageCollection;
+using Berth.Controllers.Namespaces;
 using Berth.Controllers.PersistentVolumes;
 using Berth.Controllers.Protection;
 using Berth.Server.Admission;
@@ -120,6 +122,8 @@ public sealed class BerthServer : IAsyncDisposable
         manager.Run(new PersistentVolumeController(manager.Client, manager.Informers, events, logs.CreateLogger("pv-controller")), workers: 32); // binds wait on durable writes: many in flight
         manager.Run(new PvcProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pvc-protection")));
         manager.Run(new PvProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pv-protection")));
+        manager.Run(new GarbageCollector(manager.Client, manager.Informers, logs.CreateLogger("garbage-collector")), workers: 4);
+        manager.Run(new NamespaceController(manager.Client, manager.Informers, logs.CreateLogger("namespace-controller")), workers: 2);
         await manager.StartInformersAsync();
     }
 
