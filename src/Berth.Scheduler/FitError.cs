@@ -3,10 +3,10 @@ using System.Text;
 namespace Berth.Scheduling;
 
 /// <summary>Why one node was rejected: upstream's framework.Status with code Unschedulable or UnschedulableAndUnresolvable.</summary>
-public sealed record NodeStatus(bool Unresolvable, IReadOnlyList<string> Reasons)
+public sealed record FilterStatus(bool Unresolvable, IReadOnlyList<string> Reasons)
 {
-    public static NodeStatus Resolvable(params string[] reasons) => new(false, reasons);
-    public static NodeStatus Unresolved(params string[] reasons) => new(true, reasons);
+    public static FilterStatus Resolvable(params string[] reasons) => new(false, reasons);
+    public static FilterStatus Unresolved(params string[] reasons) => new(true, reasons);
 }
 
 /// <summary>The texts of pkg/scheduler/framework/types.go (FitError.Error) and of the default preemption plugin.</summary>
@@ -22,7 +22,7 @@ public static class FitError
     /// " &lt;post-filter message&gt;." when there is one. As upstream, the post-filter (preemption) message is itself a
     /// FitError ending in ".", so the full text ends in "..".
     /// </summary>
-    public static string Format(int numAllNodes, string? preFilterMsg, IEnumerable<NodeStatus> nodeStatuses, string? postFilterMsg)
+    public static string Format(int numAllNodes, string? preFilterMsg, IEnumerable<FilterStatus> nodeStatuses, string? postFilterMsg)
     {
         var sb = new StringBuilder($"0/{numAllNodes} nodes are available:");
         if (!string.IsNullOrEmpty(preFilterMsg)) sb.Append(' ').Append(preFilterMsg).Append('.');
@@ -36,7 +36,7 @@ public static class FitError
     }
 
     /// <summary>"&lt;count&gt; &lt;reason&gt;" per distinct reason, sorted as Go's sort.Strings (ordinal), joined by ", ".</summary>
-    public static string Histogram(IEnumerable<NodeStatus> nodeStatuses)
+    public static string Histogram(IEnumerable<FilterStatus> nodeStatuses)
     {
         var counts = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var s in nodeStatuses)
@@ -47,7 +47,7 @@ public static class FitError
     }
 
     /// <summary>The default preemption plugin's message ("preemption: 0/N nodes are available: ...") given each node's preemption verdict.</summary>
-    public static string Preemption(int numAllNodes, IEnumerable<NodeStatus> preemptionStatuses)
+    public static string Preemption(int numAllNodes, IEnumerable<FilterStatus> preemptionStatuses)
         => "preemption: " + Format(numAllNodes, null, preemptionStatuses, null);
 
     /// <summary>Upstream's truncateMessage: events carry at most 1024 characters.</summary>

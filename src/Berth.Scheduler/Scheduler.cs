@@ -256,12 +256,12 @@ public sealed class Scheduler : Controller
             var preFilter = PreFilterVolumes(pod, out var claims);
             if (preFilter is not null)
             {
-                var all = nodes.Select(_ => NodeStatus.Unresolved(preFilter)).ToList();
+                var all = nodes.Select(_ => FilterStatus.Unresolved(preFilter)).ToList();
                 return new(FitError.Format(nodes.Count, preFilter, [], PostFilter(pod, nodes, all)), null);
             }
 
             var requests = Resources.PodRequests(pod);
-            var statuses = new List<NodeStatus>(nodes.Count);
+            var statuses = new List<FilterStatus>(nodes.Count);
             var feasible = new List<(Node Node, NodePlan Plan, double Score)>();
             foreach (var node in nodes)
             {
@@ -344,15 +344,15 @@ public sealed class Scheduler : Controller
     }
 
     /// <summary>Every Filter plugin for one node, in upstream's order; null when the node fits (then <paramref name="plan"/> says how its volumes get bound).</summary>
-    private NodeStatus? Filter(string key, Pod pod, Node node, Resources requests, ClaimSet claims, out NodePlan? plan)
+    private FilterStatus? Filter(string key, Pod pod, Node node, Resources requests, ClaimSet claims, out NodePlan? plan)
     {
         plan = null;
-        if (NodePredicates.CheckTaints(pod, node) is { } taint) return NodeStatus.Unresolved(taint);
-        if (!NodePredicates.MatchesPodAffinity(pod, node)) return NodeStatus.Unresolved(NodePredicates.ReasonAffinity);
+        if (NodePredicates.CheckTaints(pod, node) is { } taint) return FilterStatus.Unresolved(taint);
+        if (!NodePredicates.MatchesPodAffinity(pod, node)) return FilterStatus.Unresolved(NodePredicates.ReasonAffinity);
         var fit = FitResources(node, requests, Usage(node.Metadata.Name!, key, null));
-        if (fit.Count > 0) return new NodeStatus(false, fit);
+        if (fit.Count > 0) return new FilterStatus(false, fit);
         var reasons = FilterVolumes(key, node, claims, out plan);
-        return reasons.Count > 0 ? new NodeStatus(true, reasons) : null;
+        return reasons.Count > 0 ? new FilterStatus(true, reasons) : null;
     }
 
     /// <summary>NodeResourcesFit: pod count, then cpu and memory against allocatable minus what the node's pods request.</summary>
@@ -469,23 +469,23 @@ public sealed class Scheduler : Controller
     /// The default preemption plugin's verdict, without evicting anything: nodes rejected as unresolvable are "not
     /// helpful"; on the others, the pods of lower priority are the only possible victims.
     /// </summary>
-    private string PostFilter(Pod pod, List<Node> nodes, List<NodeStatus> statuses)
+    private string PostFilter(Pod pod, List<Node> nodes, List<FilterStatus> statuses)
     {
         if (pod.Spec?.PreemptionPolicy == "Never") return "preemption: " + FitError.NotEligibleNever.TrimEnd('.');
         var priority = pod.Spec?.Priority ?? 0;
         var requests = Resources.PodRequests(pod);
         var key = KubeObjects.KeyOf(pod);
-        var verdicts = new List<NodeStatus>(nodes.Count);
+        var verdicts = new List<FilterStatus>(nodes.Count);
         // Only called when every node was rejected: statuses[i] is nodes[i]'s (a prefilter failure rejects all, unresolvable).
         foreach (var (node, s) in nodes.Zip(statuses))
         {
-            if (s.Unresolvable) { verdicts.Add(NodeStatus.Unresolved(FitError.PreemptionNotHelpful)); continue; }
+            if (s.Unresolvable) { verdicts.Add(FilterStatus.Unresolved(FitError.PreemptionNotHelpful)); continue; }
             bool Lower(Pod p) => (p.Spec?.Priority ?? 0) < priority;
-            if (!_pods.ByIndex(NodeIndex, node.Metadata.Name!).Any(Lower)) { verdicts.Add(NodeStatus.Unresolved(FitError.NoVictims)); continue; }
+            if (!_pods.ByIndex(NodeIndex, node.Metadata.Name!).Any(Lower)) { verdicts.Add(FilterStatus.Unresolved(FitError.NoVictims)); continue; }
             // Would evicting every lower-priority pod make room? If not, that is the reason; if so, upstream would
             // preempt — Berth does not (yet), so the node is reported as offering no victims.
             var fit = FitResources(node, requests, Usage(node.Metadata.Name!, key, Lower));
-            verdicts.Add(fit.Count > 0 ? new NodeStatus(false, fit) : NodeStatus.Unresolved(FitError.NoVictims));
+            verdicts.Add(fit.Count > 0 ? new FilterStatus(false, fit) : FilterStatus.Unresolved(FitError.NoVictims));
         }
         return FitError.Preemption(nodes.Count, verdicts);
     }
