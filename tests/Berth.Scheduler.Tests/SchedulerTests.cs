@@ -199,4 +199,29 @@ public sealed class SchedulerTests
         await c.NodeAsync("n1");
         Assert.Equal("n1", (await c.ScheduledAsync("p", seconds: 5)).Spec!.NodeName);
     }
+
+    [Fact]
+    public async Task Two_claims_of_one_pod_take_distinct_volumes_and_volume_affinity_decides_the_node()
+    {
+        await using var c = await Cluster.StartAsync();
+        await c.NodeAsync("n1");
+        await c.NodeAsync("n2");
+        await c.ClassAsync("local", "kubernetes.io/no-provisioner", "WaitForFirstConsumer");
+        await c.VolumeAsync("a1", "5Gi", "local", node: "n2");
+        await c.VolumeAsync("a2", "5Gi", "local", node: "n2");
+        await c.VolumeAsync("b1", "5Gi", "local", node: "n1");
+        await c.ClaimAsync("x", "1Gi", "local");
+        await c.ClaimAsync("y", "2Gi", "local");
+        await c.PodAsync("p", ["x", "y"]);
+
+        // n1 has one volume for two claims; only n2 fits, each claim gets its own volume there.
+        Assert.Equal("n2", (await c.ScheduledAsync("p")).Spec!.NodeName);
+        var x = await c.Client.GetAsync<PersistentVolumeClaim>(Cluster.Ns, "x");
+        var y = await c.Client.GetAsync<PersistentVolumeClaim>(Cluster.Ns, "y");
+        Assert.Equal(new[] { "a1", "a2" }, new[] { x.Spec!.VolumeName!, y.Spec!.VolumeName! }.Order());
+
+        // A pod using the bound claims must go where their volumes are.
+        await c.PodAsync("q", ["x"]);
+        Assert.Equal("n2", (await c.ScheduledAsync("q")).Spec!.NodeName);
+    }
 }
