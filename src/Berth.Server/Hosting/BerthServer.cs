@@ -6,6 +6,7 @@ using Berth.Controllers.GarbageCollection;
 using Berth.Controllers.Namespaces;
 using Berth.Controllers.PersistentVolumes;
 using Berth.Controllers.Protection;
+using Berth.Scheduling;
 using Berth.Server.Admission;
 using Berth.Server.Client;
 using Berth.Server.Auth;
@@ -124,6 +125,9 @@ public sealed class BerthServer : IAsyncDisposable
         manager.Run(new PvProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pv-protection")));
         manager.Run(new GarbageCollector(manager.Client, manager.Informers, logs.CreateLogger("garbage-collector")), workers: 4);
         manager.Run(new NamespaceController(manager.Client, manager.Informers, logs.CreateLogger("namespace-controller")), workers: 2);
+        var schedulerEvents = new EventRecorder(manager.Client, Scheduler.SchedulerName, Dns.GetHostName(), logs.CreateLogger("events"));
+        _components.Insert(0, schedulerEvents);
+        manager.Run(new Scheduler(manager.Client, manager.Informers, schedulerEvents, logs.CreateLogger("scheduler")), workers: 4);
         await manager.StartInformersAsync();
     }
 
