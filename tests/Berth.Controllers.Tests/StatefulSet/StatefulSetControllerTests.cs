@@ -20,6 +20,7 @@ public sealed class StatefulSetControllerTests
         await h.WaitPodAsync("web-0");
         await h.WaitStatusAsync(s => s.Replicas == 1, "status replicas 1");
         Assert.Null(await h.GetAsync<Pod>("web-1")); // web-0 is not Ready yet
+        await h.WaitMessagesAsync(m => m.Count >= 2, "2 events");
         Assert.Equal(["create Claim www-web-0 Pod web-0 in StatefulSet web success", "create Pod web-0 in StatefulSet web successful"], await h.MessagesAsync());
 
         var set = await h.SetAsync();
@@ -48,6 +49,7 @@ public sealed class StatefulSetControllerTests
         Assert.Equal(["web-0", "web-1", "web-2"], await h.PodNamesAsync());
         Assert.Equal(["www-web-0", "www-web-1", "www-web-2"], await h.ClaimNamesAsync());
         await StsHarness.EventuallyAsync(async () => (await h.Client.ListAsync<PersistentVolumeClaim>(StsHarness.Ns)).Items.All(c => c.Status?.Phase == "Bound"), "claims bound");
+        await h.WaitMessagesAsync(m => m.Count >= 6, "6 events");
         var events = await h.EventsAsync();
         Assert.Equal([
             "create Claim www-web-0 Pod web-0 in StatefulSet web success", "create Pod web-0 in StatefulSet web successful",
@@ -83,6 +85,7 @@ public sealed class StatefulSetControllerTests
         Assert.Equal(["web-0", "web-1", "web-2"], await h.PodNamesAsync());
         Assert.Equal(["www-web-0", "www-web-1", "www-web-2"], await h.ClaimNamesAsync());
         Assert.Equal(0, (await h.SetAsync()).Status!.ReadyReplicas); // nobody waited for readiness
+        await h.WaitMessagesAsync(m => m.Count >= 6, "6 events");
         var messages = await h.MessagesAsync();
         for (int i = 0; i < 3; i++)
         {
@@ -113,6 +116,7 @@ public sealed class StatefulSetControllerTests
             await h.WaitGoneAsync(victim);
         }
         await h.WaitStatusAsync(s => s.Replicas == 0, "replicas 0");
+        await h.WaitMessagesAsync(m => m.Count(x => x.StartsWith("delete", StringComparison.Ordinal)) >= 3, "3 delete events");
         Assert.Equal(["delete Pod web-2 in StatefulSet web successful", "delete Pod web-1 in StatefulSet web successful", "delete Pod web-0 in StatefulSet web successful"],
             (await h.MessagesAsync()).Where(m => m.StartsWith("delete", StringComparison.Ordinal)));
         Assert.Equal(["www-web-0", "www-web-1", "www-web-2"], await h.ClaimNamesAsync());
@@ -166,7 +170,7 @@ public sealed class StatefulSetControllerTests
         await h.ModifyAsync<StatefulSet>("web", s =>
         {
             s.Spec!.Template!.Spec!.Containers![0].Image = "registry.k8s.io/nginx-slim:0.9";
-            s.Spec.UpdateStrategy!.RollingUpdate!.Partition = 2;
+            (s.Spec.UpdateStrategy!.RollingUpdate ??= new RollingUpdateStatefulSetStrategy()).Partition = 2;
         });
         await h.WaitStatusAsync(s => s.UpdateRevision != r1 && s.UpdatedReplicas == 1 && s.ReadyReplicas == 3, "web-2 updated and ready");
         var st = (await h.SetAsync()).Status!;
@@ -180,6 +184,7 @@ public sealed class StatefulSetControllerTests
 
         await h.ModifyAsync<StatefulSet>("web", s => s.Spec!.UpdateStrategy!.RollingUpdate!.Partition = 0);
         await h.WaitStatusAsync(s => s.UpdatedReplicas == 3 && s.ReadyReplicas == 3 && s.CurrentRevision == r2, "rollout complete");
+        await h.WaitMessagesAsync(m => m.Count(x => x.StartsWith("delete", StringComparison.Ordinal)) >= 3, "3 delete events");
         Assert.Equal(["delete Pod web-2 in StatefulSet web successful", "delete Pod web-1 in StatefulSet web successful", "delete Pod web-0 in StatefulSet web successful"],
             (await h.MessagesAsync()).Where(m => m.StartsWith("delete", StringComparison.Ordinal)));
         foreach (var n in new[] { "web-0", "web-1", "web-2" }) Assert.Equal(r2, (await h.GetAsync<Pod>(n))!.Metadata.Labels!["controller-revision-hash"]);
@@ -229,6 +234,7 @@ public sealed class StatefulSetControllerTests
         var uid = (await h.GetAsync<Pod>("web-1"))!.Metadata.Uid;
         await h.SetPhaseAsync("web-1", "Failed");
         await h.WaitPodAsync("web-1", p => p.Metadata.Uid != uid);
+        await StsHarness.EventuallyAsync(async () => (await h.EventsAsync()).Any(e => e.Message == "create Pod web-1 in StatefulSet web successful" && e.Count == 2), "second create event");
         var events = await h.EventsAsync();
         Assert.Contains(events, e => e.Reason == "RecreatingFailedPod" && e.Type == "Warning" && e.Message == "StatefulSet default/web is recreating failed Pod web-1");
         Assert.Contains(events, e => e.Reason == "SuccessfulDelete" && e.Message == "delete Pod web-1 in StatefulSet web successful");
@@ -256,7 +262,7 @@ public sealed class StatefulSetControllerTests
         await h.WaitPodAsync("web-0");
         var claim = (await h.GetAsync<PersistentVolumeClaim>("www-web-0"))!;
         Assert.Null(claim.Metadata.DeletionTimestamp);
-        Assert.Contains("create Pod web-0 in StatefulSet web successful", await h.MessagesAsync());
+        await h.WaitMessagesAsync(m => m.Contains("create Pod web-0 in StatefulSet web successful"), "create event");
     }
 
     [Fact]
@@ -284,6 +290,7 @@ public sealed class StatefulSetControllerTests
 
         Assert.Equal(["web-0", "web-1", "web-2"], await h.PodNamesAsync());
         Assert.Equal(["www-web-0", "www-web-1", "www-web-2"], await h.ClaimNamesAsync());
+        await h.WaitMessagesAsync(m => m.Count >= 5, "5 events");
         var events = await h.EventsAsync();
         Assert.All(events, e => Assert.Equal(1, e.Count));
         Assert.Equal([
