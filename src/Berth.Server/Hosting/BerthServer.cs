@@ -6,6 +6,7 @@ using Berth.Controllers.GarbageCollection;
 using Berth.Controllers.Namespaces;
 using Berth.Controllers.PersistentVolumes;
 using Berth.Controllers.Protection;
+using Berth.Controllers.StatefulSets;
 using Berth.Scheduling;
 using Berth.Server.Admission;
 using Berth.Server.Client;
@@ -117,17 +118,31 @@ public sealed class BerthServer : IAsyncDisposable
     private async Task StartControllersAsync(ILoggerFactory logs)
     {
         var manager = new ControllerManager(new InProcessClient(Store), logs);
-        var events = new EventRecorder(manager.Client, PersistentVolumeController.Component, Dns.GetHostName(), logs.CreateLogger("events"));
-        _components.Add(events);   // disposed after the manager: controllers may record until they stop
+        var host = Dns.GetHostName();
+        bool On(string name) => !Options.DisabledControllers.Contains(name);
+        EventRecorder Recorder(string component)
+        {
+            var r = new EventRecorder(manager.Client, component, host, logs.CreateLogger("events"));
+            _components.Add(r); // recorders are disposed after the manager (added below): controllers record until they stop
+            return r;
+        }
+
+        if (On(ControllerNames.PersistentVolume))
+            // Binds wait on durable writes, so many are kept in flight.
+            manager.Run(new PersistentVolumeController(manager.Client, manager.Informers, Recorder(PersistentVolumeController.Component), logs.CreateLogger("pv-controller")), workers: 32);
+        if (On(ControllerNames.PvcProtection))
+            manager.Run(new PvcProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pvc-protection")));
+        if (On(ControllerNames.PvProtection))
+            manager.Run(new PvProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pv-protection")));
+        if (On(ControllerNames.GarbageCollector))
+            manager.Run(new GarbageCollector(manager.Client, manager.Informers, logs.CreateLogger("garbage-collector")), workers: 4);
+        if (On(ControllerNames.Namespace))
+            manager.Run(new NamespaceController(manager.Client, manager.Informers, logs.CreateLogger("namespace-controller")), workers: 2);
+        if (On(ControllerNames.Scheduler))
+            manager.Run(new Scheduler(manager.Client, manager.Informers, Recorder(Scheduler.SchedulerName), logs.CreateLogger("scheduler")), workers: 4);
+        if (On(ControllerNames.StatefulSet))
+            manager.Run(new StatefulSetController(manager.Client, manager.Informers, Recorder("statefulset-controller"), logs.CreateLogger("statefulset-controller")), workers: 4);
         _components.Add(manager);
-        manager.Run(new PersistentVolumeController(manager.Client, manager.Informers, events, logs.CreateLogger("pv-controller")), workers: 32); // binds wait on durable writes: many in flight
-        manager.Run(new PvcProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pvc-protection")));
-        manager.Run(new PvProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pv-protection")));
-        manager.Run(new GarbageCollector(manager.Client, manager.Informers, logs.CreateLogger("garbage-collector")), workers: 4);
-        manager.Run(new NamespaceController(manager.Client, manager.Informers, logs.CreateLogger("namespace-controller")), workers: 2);
-        var schedulerEvents = new EventRecorder(manager.Client, Scheduler.SchedulerName, Dns.GetHostName(), logs.CreateLogger("events"));
-        _components.Insert(0, schedulerEvents);
-        manager.Run(new Scheduler(manager.Client, manager.Informers, schedulerEvents, logs.CreateLogger("scheduler")), workers: 4);
         await manager.StartInformersAsync();
     }
 

@@ -8,6 +8,20 @@ public sealed record ServerOptions
     /// <summary>"process" (real isolated processes) or "simulated".</summary>
     public string Runtime { get; init; } = "simulated";
     public bool DefaultStorageClass { get; init; } = true;
+    /// <summary>Controllers not to run (names as in <see cref="ControllerNames"/>): tests of one controller run their own.</summary>
+    public IReadOnlySet<string> DisabledControllers { get; init; } = new HashSet<string>();
+}
+
+/// <summary>The names of the controllers the host runs.</summary>
+public static class ControllerNames
+{
+    public const string PersistentVolume = "persistentvolume";
+    public const string PvcProtection = "pvc-protection";
+    public const string PvProtection = "pv-protection";
+    public const string GarbageCollector = "garbage-collector";
+    public const string Namespace = "namespace";
+    public const string Scheduler = "scheduler";
+    public const string StatefulSet = "statefulset";
 }
 
 /// <summary>A reason the server cannot start, printed as one line before a non-zero exit.</summary>
