@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
 
-namespace Berth.Node;
+namespace Berth.Kubelet;
 
 /// <summary>What the node reports about the machine it runs on (read once; every read tolerates a missing file).</summary>
 public sealed record HostFacts

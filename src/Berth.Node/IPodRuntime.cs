@@ -1,6 +1,6 @@
 using Berth.Api.Core;
 
-namespace Berth.Node;
+namespace Berth.Kubelet;
 
 /// <summary>
 /// The seam between the <see cref="NodeAgent"/> and whatever runs containers (a simulation today, runc later): the

@@ -7,7 +7,7 @@ using Berth.Client;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Berth.Node;
+namespace Berth.Kubelet;
 
 /// <summary>
 /// The kubelet's role, as an ordinary API client (works in-process and over HTTPS): registers the Node, renews its Lease in

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Berth.Node;
+namespace Berth.Kubelet;
 
 public sealed record NodeAgentOptions
 {

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 
-namespace Berth.Node;
+namespace Berth.Kubelet;
 
 /// <summary>
 /// Computes a pod's status from what the runtime reports (the kubelet's generateAPIPodStatus / getPhase), keeping the

@@ -4,7 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Berth.Api.Core;
 
-namespace Berth.Node;
+namespace Berth.Kubelet;
 
 public sealed record SimulatedRuntimeOptions
 {

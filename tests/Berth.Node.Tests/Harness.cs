@@ -5,7 +5,7 @@ using Berth.Server.Client;
 using Berth.Server.Hosting;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Berth.Node.Tests;
+namespace Berth.Kubelet.Tests;
 
 /// <summary>One real Berth server (SQLite in a temp dir, HTTPS on a free loopback port) per test class.</summary>
 public sealed class ServerFixture : IAsyncLifetime

@@ -3,7 +3,7 @@ using Berth.Api.Meta;
 using Berth.Client;
 using Berth.Controllers.ServiceEndpoints;
 
-namespace Berth.Node.Tests;
+namespace Berth.Kubelet.Tests;
 
 /// <summary>The agent over HTTPS, and the endpoints controller fed by the agent's pod statuses (the headless StatefulSet shape).</summary>
 public sealed class HttpsAndEndpointsTests(ServerFixture fx) : IClassFixture<ServerFixture>

@@ -4,7 +4,7 @@ using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
 
-namespace Berth.Node.Tests;
+namespace Berth.Kubelet.Tests;
 
 public sealed class NodeAgentTests(ServerFixture fx) : IClassFixture<ServerFixture>
 {

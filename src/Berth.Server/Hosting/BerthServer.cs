@@ -6,6 +6,8 @@ using Berth.Controllers.GarbageCollection;
 using Berth.Controllers.Namespaces;
 using Berth.Controllers.PersistentVolumes;
 using Berth.Controllers.Protection;
+using Berth.Controllers.ServiceEndpoints;
+using Berth.Kubelet;
 using Berth.Controllers.StatefulSets;
 using Berth.Scheduling;
 using Berth.Server.Admission;
@@ -142,8 +144,32 @@ public sealed class BerthServer : IAsyncDisposable
             manager.Run(new Scheduler(manager.Client, manager.Informers, Recorder(Scheduler.SchedulerName), logs.CreateLogger("scheduler")), workers: 4);
         if (On(ControllerNames.StatefulSet))
             manager.Run(new StatefulSetController(manager.Client, manager.Informers, Recorder("statefulset-controller"), logs.CreateLogger("statefulset-controller")), workers: 4);
+        if (On(ControllerNames.Endpoints))
+            manager.Run(new EndpointsController(manager.Client, manager.Informers, logs.CreateLogger("endpoints-controller")), workers: 2);
         _components.Add(manager);
         await manager.StartInformersAsync();
+        if (On(ControllerNames.NodeAgent)) StartNodeAgent(manager.Client, logs);
+    }
+
+    /// <summary>The local node: the kubelet's part, with the pod runtime chosen on the command line.</summary>
+    private void StartNodeAgent(IApiClient client, ILoggerFactory logs)
+    {
+        var log = logs.CreateLogger("node-agent");
+        if (Options.Runtime == "process")
+            log.LogWarning("the process runtime (runc) is not built yet: pods on this node run simulated");
+        var agent = new NodeAgent(client, new NodeAgentOptions(), log);
+        var stop = new CancellationTokenSource();
+        var run = Task.Run(() => agent.RunAsync(stop.Token));
+        _components.Add(new AsyncStop(async () =>
+        {
+            stop.Cancel();
+            try { await run.WaitAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { /* stopping */ }
+        }));
+    }
+
+    private sealed class AsyncStop(Func<Task> stop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await stop();
     }
 
     private static (string Host, int Port) ParseListen(string listen)

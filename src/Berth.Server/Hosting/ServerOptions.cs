@@ -22,6 +22,9 @@ public static class ControllerNames
     public const string Namespace = "namespace";
     public const string Scheduler = "scheduler";
     public const string StatefulSet = "statefulset";
+    public const string Endpoints = "endpoints";
+    /// <summary>The local node agent (kubelet): registers the node and runs its pods.</summary>
+    public const string NodeAgent = "node-agent";
 }
 
 /// <summary>A reason the server cannot start, printed as one line before a non-zero exit.</summary>
