@@ -172,6 +172,8 @@ public sealed class ApiHandler
         var body = await RequestBody.ReadAsync(ctx.Request, ctx.RequestAborted);
         if (RequestBody.IsYaml(ctx.Request.ContentType))
             return DecodeObject(ctx, t, RequestBody.ParseObject(body, ctx.Request.ContentType));
+        if (Protobuf.KubeProtobuf.IsProtobuf(ctx.Request.ContentType)) // protobuf (kubectl create ...): to JSON, then as YAML
+            return Checked(ctx, t, () => t.Strategy.Decode(Protobuf.KubeProtobuf.ToJson(body)));
         if (body.Length == 0) throw ApiException.BadRequest("the body of the request was empty");
         // JSON bodies (what kubectl sends) go straight into the model: one parse, no intermediate tree.
         return Checked(ctx, t, () => (KubeObject)(JsonSerializer.Deserialize(body, t.Strategy.ModelType, KubeJson.Options)
