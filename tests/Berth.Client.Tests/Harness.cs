@@ -19,7 +19,7 @@ public sealed class ServerHarness : IAsyncDisposable
     public static async Task<ServerHarness> StartAsync(string? dataDir = null)
     {
         var h = new ServerHarness { DataDir = dataDir ?? Directory.CreateTempSubdirectory("berth-client-").FullName };
-        h.Server = await BerthServer.StartAsync(new ServerOptions { DataDir = h.DataDir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.Scheduler } }, NullLoggerFactory.Instance);
+        h.Server = await BerthServer.StartAsync(new ServerOptions { DataDir = h.DataDir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.Scheduler, ControllerNames.NodeAgent } }, NullLoggerFactory.Instance);
         return h;
     }
 

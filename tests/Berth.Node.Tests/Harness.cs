@@ -17,7 +17,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _dir = Directory.CreateTempSubdirectory("berth-node-").FullName;
-        Server = await BerthServer.StartAsync(new ServerOptions { DataDir = _dir, Listen = "127.0.0.1:0" }, NullLoggerFactory.Instance);
+        Server = await BerthServer.StartAsync(new ServerOptions { DataDir = _dir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.NodeAgent, ControllerNames.Endpoints, ControllerNames.Scheduler } }, NullLoggerFactory.Instance);
         Client = new InProcessClient(Server.Store);
     }
 

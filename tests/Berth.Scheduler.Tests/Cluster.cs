@@ -24,7 +24,7 @@ public sealed class Cluster : IAsyncDisposable
     public static async Task<Cluster> StartAsync()
     {
         var c = new Cluster { _dir = Directory.CreateTempSubdirectory("berth-sched-").FullName };
-        c._server = await BerthServer.StartAsync(new ServerOptions { DataDir = c._dir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.Scheduler } }, NullLoggerFactory.Instance);
+        c._server = await BerthServer.StartAsync(new ServerOptions { DataDir = c._dir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.Scheduler, ControllerNames.NodeAgent } }, NullLoggerFactory.Instance);
         c.Client = new InProcessClient(c._server.Store);
         var informers = new InformerFactory(c.Client);
         c._events = new EventRecorder(c.Client, Scheduler.SchedulerName);

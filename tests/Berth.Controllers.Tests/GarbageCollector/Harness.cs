@@ -29,7 +29,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Server = await BerthServer.StartAsync(new ServerOptions { DataDir = DataDir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.GarbageCollector, ControllerNames.Namespace } }, NullLoggerFactory.Instance);
+        Server = await BerthServer.StartAsync(new ServerOptions { DataDir = DataDir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.GarbageCollector, ControllerNames.Namespace, ControllerNames.NodeAgent } }, NullLoggerFactory.Instance);
         Client = new InProcessClient(Server.Store);
     }
 
