@@ -92,4 +92,32 @@ public sealed class StatefulSetWalkthroughTests
         Assert.NotEqual(0, (await k.RunAsync("get pod web-1")).ExitCode);
         Assert.Contains("0/2", await k.OkAsync("get sts web"));
     }
+
+    [Fact]
+    public async Task Rollout_status_history_and_undo_follow_the_revisions()
+    {
+        await using var b = await BerthProcess.StartAsync();
+        var k = new Kubectl(b.Kubeconfig);
+        await k.OkAsync($"apply -f {ServerFixture.Manifest("seed001-nfs-pvs.yaml")}");
+        await k.OkAsync($"apply -f {ServerFixture.Manifest("seed001-nfs-pvs-rwo.yaml")}");
+        await k.OkAsync($"apply -f {ServerFixture.Manifest("seed001-web.yaml")}");
+        await Eventually.OutputAsync(k, "get sts web", s => s.Contains("3/3"), 60);
+        var first = await k.OkAsync("get sts web -o jsonpath={.status.currentRevision}");
+
+        await k.OkAsync("set image sts/web nginx=nginx:1.25");
+        var status = await k.RunAsync("rollout status sts web --timeout=90s", timeout: TimeSpan.FromSeconds(100));
+        status.EnsureSuccess();
+        Assert.Contains("roll out complete", status.Stdout);
+        var second = await k.OkAsync("get sts web -o jsonpath={.status.updateRevision}");
+        Assert.NotEqual(first, second);
+        Assert.Equal(second, await k.OkAsync("get sts web -o jsonpath={.status.currentRevision}"));
+        Assert.Equal("nginx:1.25 nginx:1.25 nginx:1.25", await k.OkAsync("get pods -l app=nginx -o jsonpath='{.items[*].spec.containers[0].image}'"));
+        var history = await k.OkAsync("rollout history sts web");
+        Assert.Contains("1 ", history);
+        Assert.Contains("2 ", history);
+
+        await k.OkAsync("rollout undo sts web");
+        (await k.RunAsync("rollout status sts web --timeout=90s", timeout: TimeSpan.FromSeconds(100))).EnsureSuccess();
+        await Eventually.EqualsAsync(k, "get pods -l app=nginx -o jsonpath='{.items[*].metadata.labels.controller-revision-hash}'", $"{first} {first} {first}", 60);
+    }
 }
