@@ -146,30 +146,6 @@ public static partial class StrategySupport
         return errs;
     }
 
-    /// <summary>metav1.FormatLabelSelector: "app=nginx,tier in (a,b)"; "&lt;none&gt;" for an empty selector.</summary>
-    public static string FormatLabelSelector(LabelSelector? s)
-    {
-        if (s is null) return "<none>";
-        var parts = new List<string>();
-        foreach (var (k, v) in (s.MatchLabels ?? []).OrderBy(p => p.Key, StringComparer.Ordinal))
-            parts.Add(k + "=" + v);
-        foreach (var e in s.MatchExpressions ?? [])
-        {
-            var values = (e.Values ?? []).OrderBy(v => v, StringComparer.Ordinal).ToList();
-            parts.Add(e.Operator switch
-            {
-                "In" => $"{e.Key} in ({string.Join(",", values)})",
-                "NotIn" => $"{e.Key} notin ({string.Join(",", values)})",
-                "Exists" => e.Key,
-                "DoesNotExist" => "!" + e.Key,
-                _ => e.Key,
-            });
-        }
-        // labels.Selector sorts requirements by key.
-        var text = string.Join(",", parts.OrderBy(p => p.TrimStart('!').Split('=', ' ')[0], StringComparer.Ordinal));
-        return text.Length == 0 ? "<none>" : text;
-    }
-
     /// <summary>metav1.Time now (second precision).</summary>
     public static DateTimeOffset NowSeconds()
     {
