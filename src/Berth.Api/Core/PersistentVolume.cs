@@ -7,6 +7,9 @@ namespace Berth.Api.Core;
 [Description("PersistentVolume (PV) is a storage resource provisioned by an administrator. It is analogous to a node.")]
 public sealed class PersistentVolume : KubeObject
 {
+    /// <summary>Added at creation; removed once the volume is no longer Bound (pv-protection).</summary>
+    public const string ProtectionFinalizer = "kubernetes.io/pv-protection";
+
     [Description("spec defines a specification of a persistent volume owned by the cluster. Provisioned by an administrator.")]
     [JsonPropertyOrder(1)]
     public PersistentVolumeSpec? Spec { get; set; }

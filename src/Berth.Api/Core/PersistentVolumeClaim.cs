@@ -7,6 +7,9 @@ namespace Berth.Api.Core;
 [Description("PersistentVolumeClaim is a user's request for and claim to a persistent volume.")]
 public sealed class PersistentVolumeClaim : KubeObject
 {
+    /// <summary>Added at creation; removed once no running pod uses the claim (pvc-protection).</summary>
+    public const string ProtectionFinalizer = "kubernetes.io/pvc-protection";
+
     [Description("spec defines the desired characteristics of a volume requested by a pod author.")]
     [JsonPropertyOrder(1)]
     public PersistentVolumeClaimSpec? Spec { get; set; }

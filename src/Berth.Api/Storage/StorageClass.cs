@@ -35,6 +35,20 @@ public sealed class StorageClass : KubeObject
     /// <summary>True when either default-class annotation is "true" (storageutil.IsDefaultAnnotation).</summary>
     [JsonIgnore]
     public bool IsDefault => Metadata.Annotation(IsDefaultAnnotation) == "true" || Metadata.Annotation(BetaIsDefaultAnnotation) == "true";
+
+    /// <summary>The default class among these: of those marked default, the newest (ties by name), as upstream since 1.26.</summary>
+    public static StorageClass? PickDefault(IEnumerable<StorageClass> classes)
+    {
+        StorageClass? best = null;
+        foreach (var sc in classes)
+        {
+            if (!sc.IsDefault) continue;
+            if (best is null) { best = sc; continue; }
+            var c = Nullable.Compare(sc.Metadata.CreationTimestamp, best.Metadata.CreationTimestamp);
+            if (c > 0 || (c == 0 && string.CompareOrdinal(sc.Metadata.Name, best.Metadata.Name) < 0)) best = sc;
+        }
+        return best;
+    }
 }
 
 public sealed class StorageClassList : Extensible

@@ -9,10 +9,8 @@ public static class Ann
     public const string StorageProvisioner = "volume.kubernetes.io/storage-provisioner";
     public const string BetaStorageProvisioner = "volume.beta.kubernetes.io/storage-provisioner";
     public const string SelectedNode = "volume.kubernetes.io/selected-node";
-    public const string IsDefaultClass = "storageclass.kubernetes.io/is-default-class";
-    public const string BetaIsDefaultClass = "storageclass.beta.kubernetes.io/is-default-class";
-    public const string PvProtection = "kubernetes.io/pv-protection";
-    public const string PvcProtection = "kubernetes.io/pvc-protection";
+    public const string PvProtection = Berth.Api.Core.PersistentVolume.ProtectionFinalizer;
+    public const string PvcProtection = Berth.Api.Core.PersistentVolumeClaim.ProtectionFinalizer;
     public const string Yes = "yes";
     public const string NoProvisioner = "kubernetes.io/no-provisioner";
 }

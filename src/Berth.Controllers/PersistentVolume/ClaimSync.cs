@@ -146,19 +146,6 @@ public sealed partial class PersistentVolumeController
         return cls.Length > 0 && _classes.Get(cls)?.VolumeBindingMode == "WaitForFirstConsumer";
     }
 
-    private StorageClass? DefaultClass()
-    {
-        StorageClass? best = null;
-        foreach (var sc in _classes.List())
-        {
-            if (!DefaultClassAnnotated(sc)) continue;
-            if (best is null) { best = sc; continue; }
-            var c = Nullable.Compare(sc.Metadata.CreationTimestamp, best.Metadata.CreationTimestamp);
-            if (c > 0 || (c == 0 && string.CompareOrdinal(sc.Metadata.Name, best.Metadata.Name) < 0)) best = sc;
-        }
-        return best;
-    }
-
     /// <summary>No volume fits: wait for a consumer, take the default class, ask a provisioner, or say why not.</summary>
     private async Task NoMatchAsync(PersistentVolumeClaim claim, bool delayed, CancellationToken ct)
     {
@@ -177,7 +164,7 @@ public sealed partial class PersistentVolumeController
         }
 
         if (claim.Spec?.StorageClassName is null && claim.Metadata.Annotation(VolumeMatcher.BetaStorageClassAnnotation) is null
-            && DefaultClass() is { } def)
+            && StorageClass.PickDefault(_classes.List()) is { } def)
         {
             // Retroactive default class: the claim was created before any default existed.
             claim.Spec ??= new PersistentVolumeClaimSpec();

@@ -57,7 +57,7 @@ public sealed partial class PersistentVolumeController : Controller
             // The volume bound to a deleted claim is released now, not at the next resync.
             if (c.Spec?.VolumeName is { Length: > 0 } v) Queue.Add("pv:" + v);
         });
-        _classes.AddEventHandler(sc => EnqueueUnbound(sc.Metadata.Name!, all: DefaultClassAnnotated(sc)), (_, sc) => EnqueueUnbound(sc.Metadata.Name!, DefaultClassAnnotated(sc)), null);
+        _classes.AddEventHandler(sc => EnqueueUnbound(sc.Metadata.Name!, all: sc.IsDefault), (_, sc) => EnqueueUnbound(sc.Metadata.Name!, sc.IsDefault), null);
         _pods.AddEventHandler(p => EnqueuePodClaims(p), (_, p) => EnqueuePodClaims(p), p => EnqueuePodClaims(p));
     }
 
@@ -84,9 +84,6 @@ public sealed partial class PersistentVolumeController : Controller
         foreach (var v in p.Spec?.Volumes ?? [])
             if (v.PersistentVolumeClaim?.ClaimName is { Length: > 0 } n) Queue.Add("pvc:" + p.Metadata.Namespace + "/" + n);
     }
-
-    private static bool DefaultClassAnnotated(StorageClass sc)
-        => sc.Metadata.Annotation(Ann.IsDefaultClass) == "true" || sc.Metadata.Annotation(Ann.BetaIsDefaultClass) == "true";
 
     /// <summary>Keeps the index at the newest version seen, whether from the informer or from our own writes.</summary>
     private void UpsertIfNewer(PersistentVolume pv)

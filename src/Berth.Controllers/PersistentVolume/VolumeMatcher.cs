@@ -19,7 +19,7 @@ namespace Berth.Controllers.PersistentVolumes;
 public static class VolumeMatcher
 {
     /// <summary>Legacy class annotation, honoured on both claims and volumes when storageClassName is nil.</summary>
-    public const string BetaStorageClassAnnotation = "volume.beta.kubernetes.io/storage-class";
+    public const string BetaStorageClassAnnotation = Berth.Api.Strategies.StrategySupport.BetaStorageClassAnnotation;
 
     // ------------------------------------------------------------------ §2.2 helpers
 

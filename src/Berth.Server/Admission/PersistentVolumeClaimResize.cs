@@ -1,6 +1,7 @@
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Api.Storage;
+using Berth.Controllers.PersistentVolumes;
 using Berth.Server.Http;
 
 namespace Berth.Server.Admission;
@@ -19,7 +20,7 @@ public sealed class PersistentVolumeClaimResize : IAdmissionPlugin
         string Forbidden(string why) => $"persistentvolumeclaims \"{pvc.Metadata.Name}\" is forbidden: {why}";
         if (old.Status?.Phase != "Bound")
             throw ApiException.Forbidden(Forbidden("Only bound persistent volume claims can be expanded"), r.Type, pvc.Metadata.Name);
-        var className = old.Spec?.StorageClassName ?? old.Metadata.Annotation(DefaultStorageClass.BetaClassAnnotation);
+        var className = VolumeMatcher.ClaimClass(old);
         StorageClass? sc = null;
         if (!string.IsNullOrEmpty(className))
             sc = await r.Store.TryGetAsync<StorageClass>(r.Store.Registry.ByKind("storage.k8s.io", "v1", "StorageClass")!, null, className, ct);

@@ -5,13 +5,10 @@ namespace Berth.Server.Admission;
 /// <summary>New PVs and PVCs get the protection finalizers that keep them while in use.</summary>
 public sealed class StorageObjectInUseProtection : IAdmissionPlugin
 {
-    public const string PvFinalizer = "kubernetes.io/pv-protection";
-    public const string PvcFinalizer = "kubernetes.io/pvc-protection";
-
     public ValueTask AdmitAsync(AdmissionRequest r, CancellationToken ct)
     {
         if (r.Operation != Operation.Create) return ValueTask.CompletedTask;
-        var finalizer = r.Object switch { PersistentVolume => PvFinalizer, PersistentVolumeClaim => PvcFinalizer, _ => null };
+        var finalizer = r.Object switch { PersistentVolume => PersistentVolume.ProtectionFinalizer, PersistentVolumeClaim => PersistentVolumeClaim.ProtectionFinalizer, _ => null };
         if (finalizer is null) return ValueTask.CompletedTask;
         var m = r.Object.Metadata;
         m.Finalizers ??= new List<string>();

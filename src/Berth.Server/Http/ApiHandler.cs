@@ -42,7 +42,6 @@ public sealed class ApiHandler
             throw ApiException.NotFoundPath(ctx.Request.Path);
 
         var q = ctx.Request.Query;
-        var ct = ctx.RequestAborted;
         switch (ctx.Request.Method)
         {
             case "GET":
@@ -73,7 +72,6 @@ public sealed class ApiHandler
             default:
                 throw ApiException.MethodNotSupported(t.Plural, ctx.Request.Method);
         }
-        _ = ct;
         return true;
     }
 
