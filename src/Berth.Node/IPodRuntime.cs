@@ -39,6 +39,32 @@ public interface IPodRuntime
 
     /// <summary>Raised after any change to a pod's sandbox or containers.</summary>
     event Action<PodRef>? PodChanged;
+
+    /// <summary>
+    /// The file holding a container's output in the CRI log format the kubelet reads (one line per write:
+    /// <c>2024-01-02T03:04:05.123456789Z stdout F text</c>, <c>P</c> instead of <c>F</c> for a partial line), for the current
+    /// run or, with <paramref name="previous"/>, the run before it. Null when there is no such run (or no logs).
+    /// </summary>
+    string? ContainerLogPath(string podUid, string containerName, bool previous) => null;
+
+    /// <summary>
+    /// Runs <paramref name="command"/> inside a running container (kubectl exec) wired to <paramref name="streams"/> and
+    /// returns its exit code once it ends. Throws <see cref="InvalidOperationException"/> with a user-facing message when the
+    /// pod or container does not run.
+    /// </summary>
+    Task<int> ExecAsync(string podUid, string containerName, IReadOnlyList<string> command, ExecStreams streams, CancellationToken ct)
+        => throw new NotSupportedException($"exec is not supported by the {RuntimeVersion} runtime");
+}
+
+/// <summary>The standard streams of an exec session; null ones are not connected. With <see cref="Tty"/> there is no stderr.</summary>
+public sealed record ExecStreams
+{
+    public Stream? Stdin { get; init; }
+    public Stream? Stdout { get; init; }
+    public Stream? Stderr { get; init; }
+    public bool Tty { get; init; }
+    /// <summary>Terminal size changes (width, height) while <see cref="Tty"/> is set.</summary>
+    public System.Threading.Channels.ChannelReader<(ushort Width, ushort Height)>? Resize { get; init; }
 }
 
 /// <summary>Which API pod a sandbox belongs to.</summary>
