@@ -10,7 +10,8 @@ namespace Berth.Bench;
 internal sealed class ExternalServer : IAsyncDisposable
 {
     public static string RepoRoot { get; } = FindRepoRoot();
-    public static string BinaryPath => Path.Combine(RepoRoot, "src", "Berth", "bin", "Release", "net10.0", "berth");
+    /// <summary>What ./berth runs (its ReadyToRun publish); run ./berth once first so it is built and current.</summary>
+    public static string BinaryPath => Path.Combine(RepoRoot, ".build", "berth", "berth");
 
     public Process Process { get; }
     public string DataDir { get; }
@@ -26,18 +27,16 @@ internal sealed class ExternalServer : IAsyncDisposable
 
     public string Output { get { lock (_output) return _output.ToString(); } }
 
-    /// <summary>Builds src/Berth in Release if the binary is missing.</summary>
+    /// <summary>Builds Berth the way users get it (./berth publishes when its sources changed).</summary>
     public static void EnsureBuilt()
     {
-        if (File.Exists(BinaryPath)) return;
-        Console.WriteLine($"building {BinaryPath} ...");
-        using var p = Process.Start(new ProcessStartInfo("dotnet", ["build", Path.Combine(RepoRoot, "src", "Berth"), "-c", "Release", "--nologo", "-v", "q"])
+        using var p = Process.Start(new ProcessStartInfo(Path.Combine(RepoRoot, "berth"), ["version"])
         { RedirectStandardOutput = true, RedirectStandardError = true })!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.WaitForExit();
         if (p.ExitCode != 0 || !File.Exists(BinaryPath))
-            throw new InvalidOperationException($"dotnet build src/Berth failed:\n{stdout.Result}\n{stderr.Result}");
+            throw new InvalidOperationException($"./berth could not build itself:\n{stdout.Result}\n{stderr.Result}");
     }
 
     public static int FreePort()

@@ -74,6 +74,8 @@ public sealed class BerthServer : IAsyncDisposable
         }
 
         var (host, port) = ParseListen(Options.Listen);
+        // Loading the PKI (OpenSSL's first use, PKCS#12 round trip) does not depend on the store: overlap the two.
+        var pki = Task.Run(() => Certificates.LoadOrCreate(Path.Combine(dataDir, "pki"), host is "0.0.0.0" or "::" ? [] : [host]), ct);
 
         try { _kv = await SqliteStore.OpenAsync(Path.Combine(dataDir, "store.db"), SqliteStoreOptions.Production); }
         catch (StoreOpenException e) { throw new StartupException($"cannot open the store: {e.Message}", e); }
@@ -87,7 +89,7 @@ public sealed class BerthServer : IAsyncDisposable
         await Bootstrap.EnsureAsync(Store, ct);
         await StartControllersAsync(logs);
 
-        var certs = Certificates.LoadOrCreate(Path.Combine(dataDir, "pki"), host is "0.0.0.0" or "::" ? [] : [host]);
+        var certs = await pki;
         var auth = new Authenticator(Path.Combine(dataDir, "auth"));
         AdminToken = auth.AdminToken;
         CaPem = certs.CaPem;

@@ -40,13 +40,18 @@ public sealed class ObjectCache : IAsyncDisposable
         var all = await _store.ListAsync("/registry/", 0, ct);
         for (int i = 0; i < _caches.Count; i++)
             _caches[i] = (_caches[i].Prefix, _caches[i].Type, new ResourceCache(WindowSize, all.Revision));
-        foreach (var kv in all.Items)
+        // Building the served form (copy + one scan per object) is most of a cold start's work: spread it over the cores.
+        var items = all.Items;
+        var built = new CachedObject?[items.Count];
+        Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = ct }, i =>
         {
-            var c = Find(kv.Key);
-            if (c is null) continue;
-            try { c.Value.Cache.Load(CachedObject.FromStore(c.Value.Type, kv)); }
-            catch (Exception e) { _log.LogError("skipping undecodable object {Key}: {Error}", kv.Key, e.Message); }
-        }
+            var c = Find(items[i].Key);
+            if (c is null) return;
+            try { built[i] = CachedObject.FromStore(c.Value.Type, items[i]); }
+            catch (Exception e) { _log.LogError("skipping undecodable object {Key}: {Error}", items[i].Key, e.Message); }
+        });
+        foreach (var obj in built)
+            if (obj is not null) Find(obj.Key)!.Value.Cache.Load(obj);
         _revision = all.Revision;
         _feed = Task.Run(() => FeedAsync(all.Revision, _stop.Token));
     }
