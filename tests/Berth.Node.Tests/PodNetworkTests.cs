@@ -65,6 +65,14 @@ public sealed class PodNetworkTests(ITestOutputHelper output)
         Assert.NotEqual(a.Ip, c.Ip);
         var ping = await TestNet.ExecAsync(c, "busybox", "ping", "-c", "1", "-W", "2", a.Ip);
         Assert.True(ping.Ok, $"ping c→a after restart: {ping.Stdout}{ping.Stderr}");
+
+        // The state directory is lost (a data directory deleted under running pods): the namespaces on the bridge that
+        // no allocation accounts for are removed, so their addresses cannot be handed out twice.
+        Directory.Delete(net.BridgeOptions.StateDir, true);
+        var third = await BridgeNetwork.CreateAsync(net.BridgeOptions);
+        Assert.Empty(third.Allocations);
+        Assert.False(File.Exists(a.NetnsPath));
+        Assert.False(File.Exists(c.NetnsPath));
     }
 
     [Fact]

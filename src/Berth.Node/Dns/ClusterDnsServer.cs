@@ -25,6 +25,7 @@ public sealed class ClusterDnsServer : IAsyncDisposable
     private readonly Task _udpLoop;
     private readonly Task _tcpLoop;
     private int _tcpClients;
+    private int _disposed;
 
     private ClusterDnsServer(ClusterDnsResolver resolver, DnsForwarder forwarder, IPEndPoint at, ILogger log)
     {
@@ -190,6 +191,7 @@ public sealed class ClusterDnsServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         _udp.Dispose();
         _tcp.Stop();

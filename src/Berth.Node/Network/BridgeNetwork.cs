@@ -40,7 +40,31 @@ public sealed class BridgeNetwork : IPodNetwork
         await n.EnsureBridgeAsync(ct);
         var freed = n._ipam.ReleaseUnless(uid => File.Exists(n.NetnsPath(uid)));
         if (freed > 0) n._log.LogInformation("pod network: freed {Count} addresses whose namespaces are gone", freed);
+        await n.RemoveOrphansAsync(ct);
         return n;
+    }
+
+    /// <summary>
+    /// Removes namespaces on this bridge that no allocation accounts for (the state directory was lost, e.g. a data
+    /// directory deleted under a running node): their addresses are unknown to the IPAM and would be handed out twice.
+    /// An allocation is always written before its namespace is made and freed after it is deleted, so a namespace
+    /// without one is never a pod in flight.
+    /// </summary>
+    private async Task RemoveOrphansAsync(CancellationToken ct)
+    {
+        if (!Directory.Exists(NetnsDir)) return;
+        var known = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var uid in _ipam.Allocations.Keys) known.Add(Hash(uid));
+        foreach (var path in Directory.GetFiles(NetnsDir, _opts.NetnsPrefix + "*"))
+        {
+            var hash = Path.GetFileName(path)[_opts.NetnsPrefix.Length..];
+            if (known.Contains(hash)) continue;
+            var master = new FileInfo($"/sys/class/net/bv{hash}/master").LinkTarget;
+            if (master is null || Path.GetFileName(master) != _opts.BridgeName) continue; // not provably ours
+            _log.LogWarning("pod network: removing namespace {Netns}: on bridge {Bridge} but without an address allocation", Path.GetFileName(path), _opts.BridgeName);
+            await IgnoreMissingAsync(["link", "del", "bv" + hash], ct);
+            await IgnoreMissingAsync(["netns", "del", Path.GetFileName(path)], ct);
+        }
     }
 
     public string DnsServer => Gateway;

@@ -38,6 +38,7 @@ public sealed class PodNetworkHost : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop;
     private readonly Task _proxyRun;
+    private int _disposed;
 
     private PodNetworkHost(BridgeNetwork network, ClusterDnsServer dns, ServiceProxy proxy, CancellationTokenSource stop, Task proxyRun)
     {
@@ -98,6 +99,7 @@ public sealed class PodNetworkHost : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1) return;
         _stop.Cancel();
         await Dns.DisposeAsync();
         try { await _proxyRun.WaitAsync(TimeSpan.FromSeconds(10)); }
