@@ -69,3 +69,22 @@ public sealed class ServiceRulesTests
         Assert.DoesNotContain("-X BX-SERVICES", doc);
     }
 }
+
+/// <summary>The name files a pod's containers get, byte for byte as the kubelet writes them.</summary>
+public sealed class PodNameFilesTests
+{
+    [Fact]
+    public void HostsFileNamesThePodAndItsFqdnWithASubdomain()
+    {
+        var hosts = PodNameFiles.HostsFile(new PodNetworkRequest("default", "web-0", "uid", "web-0", "nginx"), "10.88.0.7", "cluster.local");
+        Assert.StartsWith("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n", hosts);
+        Assert.EndsWith("\n10.88.0.7\tweb-0.nginx.default.svc.cluster.local\tweb-0\n", hosts);
+        var plain = PodNameFiles.HostsFile(new PodNetworkRequest("default", "task-pv-pod", "uid", "", null), "10.88.0.8", "cluster.local");
+        Assert.EndsWith("\n10.88.0.8\ttask-pv-pod\n", plain);
+    }
+
+    [Fact]
+    public void ResolvConfSearchesTheNamespaceFirst()
+        => Assert.Equal("search ns1.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.88.0.1\noptions ndots:5\n",
+            PodNameFiles.ResolvConf("ns1", "10.88.0.1", "cluster.local"));
+}

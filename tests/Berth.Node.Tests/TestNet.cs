@@ -91,7 +91,7 @@ public sealed class TestNet : IAsyncDisposable
         var dir = Path.Combine("/etc/netns", Path.GetFileName(pod.NetnsPath));
         Directory.CreateDirectory(dir);
         _etcNetns.Add(dir);
-        File.WriteAllText(Path.Combine(dir, "resolv.conf"), $"search {ns}.svc.{domain} svc.{domain} {domain}\nnameserver {dnsServer}\noptions ndots:5\n");
+        File.WriteAllText(Path.Combine(dir, "resolv.conf"), PodNameFiles.ResolvConf(ns, dnsServer, domain));
     }
 
     /// <summary>busybox httpd serving <paramref name="body"/> as /index.html on the port, inside the pod; killed on dispose.</summary>
