@@ -33,21 +33,26 @@ public sealed class ClusterDnsServer : IAsyncDisposable
         _forwarder = forwarder;
         _log = log;
         _udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        _udp.Bind(at);
+        try { _udp.Bind(at); }
+        catch (SocketException e)
+        {
+            _udp.Dispose();
+            throw new InvalidOperationException($"the cluster DNS server cannot listen on {at} (udp): {e.Message}", e);
+        }
         // TCP on the port UDP got (the same as asked unless that was 0).
-        _tcp = new TcpListener(new IPEndPoint(at.Address, ((IPEndPoint)_udp.LocalEndPoint!).Port));
+        EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
+        _tcp = new TcpListener(EndPoint);
         try
         {
             _tcp.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             _tcp.Start();
         }
-        catch
+        catch (SocketException e)
         {
             _udp.Dispose();
             _tcp.Stop();
-            throw;
+            throw new InvalidOperationException($"the cluster DNS server cannot listen on {EndPoint} (tcp): {e.Message}", e);
         }
-        EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
         _udpLoop = Task.Run(UdpLoopAsync);
         _tcpLoop = Task.Run(TcpLoopAsync);
     }
