@@ -41,7 +41,7 @@ public sealed class TestNet : IAsyncDisposable
     /// <summary>A fresh network; fails with a clear message when not root or iproute2/iptables are missing.</summary>
     public static async Task<TestNet> CreateAsync()
     {
-        Assert.True(Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root" || geteuid() == 0,
+        Assert.True(Environment.IsPrivilegedProcess,
             "pod network tests need root (network namespaces, bridges and iptables); CI runs them as root");
         foreach (var tool in new[] { "ip", "iptables", "iptables-restore", "busybox" })
             Assert.True(OnPath(tool), $"pod network tests need `{tool}` (packages iproute2, iptables, busybox)");
@@ -55,9 +55,6 @@ public sealed class TestNet : IAsyncDisposable
         }
         throw new InvalidOperationException("no free 10.2xx.x.0/24 for a test bridge");
     }
-
-    [System.Runtime.InteropServices.DllImport("libc")]
-    private static extern uint geteuid();
 
     private static bool OnPath(string tool)
     {
