@@ -201,7 +201,7 @@ public sealed class KubeletServer : IAsyncDisposable
         {
             if (!ctx.WebSockets.WebSocketRequestedProtocols.Contains(PortForwardSession.TunnelProtocol))
                 throw new KubeletError(400, "BadRequest", $"unable to upgrade: port-forward over WebSocket needs the subprotocol {PortForwardSession.TunnelProtocol}");
-            using var ws = await ctx.WebSockets.AcceptWebSocketAsync(PortForwardSession.TunnelProtocol);
+            using var ws = await AcceptWithAnyProtocolAsync(ctx, PortForwardSession.TunnelProtocol);
             await PortForwardSession.ServeAsync(new WebSocketByteStream(ws), Target, describe, ctx.RequestAborted);
             return;
         }
@@ -220,6 +220,30 @@ public sealed class KubeletServer : IAsyncDisposable
     }
 
     // ------------------------------------------------------------------ helpers
+
+    /// <summary>
+    /// Completes a WebSocket handshake by hand: ASP.NET Core refuses subprotocol names with '/', which the SPDY tunnel's
+    /// name ("SPDY/3.1+portforward.k8s.io") has (RFC 6455 wants a token there; Kubernetes does not care, so neither do
+    /// clients).
+    /// </summary>
+    private static async Task<System.Net.WebSockets.WebSocket> AcceptWithAnyProtocolAsync(HttpContext ctx, string protocol)
+    {
+        var upgrade = ctx.Features.Get<IHttpUpgradeFeature>();
+        var key = ctx.Request.Headers["Sec-WebSocket-Key"].ToString();
+        if (upgrade is null || !upgrade.IsUpgradableRequest || key.Length == 0)
+            throw new KubeletError(400, "BadRequest", "not a WebSocket upgrade request");
+        var accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+        ctx.Response.Headers.Connection = "Upgrade";
+        ctx.Response.Headers.Upgrade = "websocket";
+        ctx.Response.Headers["Sec-WebSocket-Accept"] = accept;
+        ctx.Response.Headers["Sec-WebSocket-Protocol"] = protocol;
+        var stream = await upgrade.UpgradeAsync();
+        return System.Net.WebSockets.WebSocket.CreateFromStream(stream, new System.Net.WebSockets.WebSocketCreationOptions
+        {
+            IsServer = true,
+            KeepAliveInterval = TimeSpan.FromSeconds(30),
+        });
+    }
 
     private (Pod Pod, string Uid) FindPod(string ns, string name, string? uid)
     {

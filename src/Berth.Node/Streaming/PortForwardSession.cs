@@ -58,7 +58,8 @@ public static class PortForwardSession
             try { await tcp.ConnectAsync(host, tport, ct); }
             catch (SocketException e)
             {
-                await FailAsync(error, $"error forwarding port {port} to pod {describe}: dial tcp4 {host}:{tport}: connect: {e.Message}", ct);
+                var why = e.SocketErrorCode == SocketError.ConnectionRefused ? "connection refused" : e.Message;
+                await FailAsync(error, $"error forwarding port {port} to pod {describe}: dial tcp4 {host}:{tport}: connect: {why}", ct);
                 return;
             }
             var net = tcp.GetStream();

@@ -8,8 +8,8 @@ namespace Berth.Kubelet.Streaming.Spdy;
 /// SPDY/3 header blocks (name/value pairs, zlib-compressed with one stream per direction and the spec's preset
 /// dictionary). Reading: .NET's inflater takes no preset dictionary, so the dictionary is fed to it first as a stored
 /// deflate block (its output discarded); the peer's back-references into the dictionary then resolve against the window.
-/// Writing: each block goes out as one stored (uncompressed) deflate block, which any zlib reader accepts and which
-/// ends byte-aligned, so nothing is carried between blocks.
+/// Writing: each block goes out as one stored (uncompressed) deflate block plus the empty stored block of a sync flush,
+/// which any zlib reader accepts and which ends byte-aligned, so nothing is carried between blocks.
 /// </summary>
 public sealed class HeaderCodec
 {
@@ -98,6 +98,9 @@ public sealed class HeaderCodec
         }
         var body = plain.ToArray();
         outp.Write(StoredBlock(body, 0, body.Length));
+        // An empty stored block, as zlib's sync flush ends with: Go's inflater hands out a block's bytes only when it
+        // reaches the next block header, so without it the reader would wait for bytes of the next frame.
+        outp.Write(StoredBlock([], 0, 0));
         return outp.ToArray();
     }
 
