@@ -72,6 +72,14 @@ public sealed class SimulatedRuntime : IPodRuntime, Streaming.IPortForwardTarget
         _netBase = ((uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3]) & ~(_netSize - 1);
         _nextIp = 2; // .0 is the network, .1 the bridge
         _stateDir = _opts.StateDirectory ?? Path.Combine(Path.GetTempPath(), "berth-simulated-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
+        // Simulated pods die with the process, so a directory of our own making goes with it.
+        if (_opts.StateDirectory is null) AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveStateDirectory();
+    }
+
+    private void RemoveStateDirectory()
+    {
+        try { if (Directory.Exists(_stateDir)) Directory.Delete(_stateDir, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public string RuntimeVersion => "berth-simulated://1.0";
