@@ -117,6 +117,38 @@ public sealed class StreamingTests(ServerFixture f, ITestOutputHelper output) : 
     }
 
     [Fact]
+    public async Task Exec_ends_the_command_when_kubectl_goes_away()
+    {
+        await RunningAsync("leaver");
+        var marker = "98765" + Random.Shared.Next(1000, 9999);
+        using (var exec = Start($"exec leaver -c app -- sh -c 'echo started; sleep {marker}'"))
+        {
+            Assert.Equal("started", await exec.ReadLineAsync());
+            var start = DateTime.UtcNow.AddSeconds(10);
+            while (!SleepRunning(marker) && DateTime.UtcNow < start) await Task.Delay(50);
+            Assert.True(SleepRunning(marker), "the exec'd command never ran");
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (SleepRunning(marker) && DateTime.UtcNow < deadline) await Task.Delay(100);
+        Assert.False(SleepRunning(marker), "the exec'd command outlived the kubectl that started it");
+    }
+
+    /// <summary>Whether a process "sleep <paramref name="marker"/>" runs on this host (the simulated runtime's exec).</summary>
+    private static bool SleepRunning(string marker)
+    {
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            try
+            {
+                var cmd = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ').Trim();
+                if (cmd == "sleep " + marker) return true;
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        }
+        return false;
+    }
+
+    [Fact]
     public async Task Port_forward_carries_bytes_both_ways()
     {
         await RunningAsync("forwarded");

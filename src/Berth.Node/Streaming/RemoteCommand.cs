@@ -39,7 +39,7 @@ public static class RemoteCommand
         var stdin = req.Stdin ? new Pipe() : null;
         var resize = req.Tty ? Channel.CreateUnbounded<(ushort, ushort)>() : null;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var receive = ReceiveAsync(ws, protocol, stdin, resize, stop.Token);
+        var receive = ReceiveAsync(ws, protocol, stdin, resize, stop);
 
         var streams = new ExecStreams
         {
@@ -64,7 +64,11 @@ public static class RemoteCommand
                     ["details"] = new JsonObject { ["causes"] = new JsonArray(new JsonObject { ["reason"] = "ExitCode", ["message"] = code.ToString(System.Globalization.CultureInfo.InvariantCulture) }) },
                 };
         }
-        catch (InvalidOperationException e)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            return; // the client went away; the command was killed
+        }
+        catch (Exception e) when (e is InvalidOperationException or NotSupportedException)
         {
             status = new JsonObject { ["metadata"] = new JsonObject(), ["status"] = "Failure", ["message"] = e.Message, ["reason"] = "InternalError" };
         }
@@ -85,8 +89,11 @@ public static class RemoteCommand
         }
     }
 
-    private static async Task ReceiveAsync(WebSocket ws, string protocol, Pipe? stdin, Channel<(ushort, ushort)>? resize, CancellationToken ct)
+    /// <summary>Reads the client's messages until it closes; a client that goes away ends the session (<paramref name="session"/>
+    /// is cancelled, which kills the command).</summary>
+    private static async Task ReceiveAsync(WebSocket ws, string protocol, Pipe? stdin, Channel<(ushort, ushort)>? resize, CancellationTokenSource session)
     {
+        var ct = session.Token;
         var buf = new byte[32 * 1024];
         var msg = new MemoryStream();
         try
@@ -128,6 +135,7 @@ public static class RemoteCommand
         {
             stdin?.Writer.Complete();
             resize?.Writer.TryComplete();
+            try { session.Cancel(); } catch (ObjectDisposedException) { }
         }
     }
 
