@@ -36,6 +36,7 @@ public sealed class NodeAgent
     private EventRecorder? _events;
     private string? _nodeUid;
     private int _started;
+    private int _kubeletPort = 10250;
 
     public NodeAgent(IApiClient client, NodeAgentOptions? options = null, ILogger? log = null, TimeProvider? clock = null, HostFacts? host = null)
     {
@@ -70,8 +71,16 @@ public sealed class NodeAgent
         _events = events;
         Action<PodRef> onChange = r => _workers.Queue.Add(KubeObjects.KeyOf(r.Namespace, r.Name));
         Runtime.PodChanged += onChange;
+        await using var kubelet = _opts.KubeletServer is { } ks
+            ? new Streaming.KubeletServer(ks, Runtime, (ns, name) => _pods.Get(KubeObjects.KeyOf(ns, name)), _log)
+            : null;
         try
         {
+            if (kubelet is not null)
+            {
+                await kubelet.StartAsync(ct);
+                _kubeletPort = kubelet.Port;
+            }
             await RegisterWithRetryAsync(ct);
             if (ct.IsCancellationRequested) return;
             _pods.Start(ct);
@@ -235,7 +244,7 @@ public sealed class NodeAgent
             new NodeAddress { Type = "InternalIP", Address = _opts.InternalIP },
             new NodeAddress { Type = "Hostname", Address = NodeName },
         ];
-        status.DaemonEndpoints = new NodeDaemonEndpoints { KubeletEndpoint = new DaemonEndpoint { Port = 10250 } };
+        status.DaemonEndpoints = new NodeDaemonEndpoints { KubeletEndpoint = new DaemonEndpoint { Port = _kubeletPort } };
         status.NodeInfo = new NodeSystemInfo
         {
             MachineID = _host.MachineId,

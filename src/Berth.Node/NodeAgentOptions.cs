@@ -27,4 +27,7 @@ public sealed record NodeAgentOptions
     /// <summary>Pod sync workers (a stop waiting out a grace period does not hold one).</summary>
     public int Workers { get; init; } = 4;
     public string KubeletVersion { get; init; } = "v1.32.0-berth";
+    /// <summary>The kubelet API for logs, exec and port-forward (served while the agent runs, its port published in the
+    /// Node's status); null serves none and publishes port 10250.</summary>
+    public Streaming.KubeletServerOptions? KubeletServer { get; init; }
 }

@@ -19,6 +19,9 @@ public sealed record SimulatedRuntimeOptions
     public TimeSpan MaxRestartBackoff { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>Pod IPs are allocated from this IPv4 range.</summary>
     public string PodCidr { get; init; } = "10.88.0.0/16";
+    /// <summary>Where containers' CRI log files (and exec working directories) go; default a fresh directory under /tmp,
+    /// removed per pod when the pod stops.</summary>
+    public string? StateDirectory { get; init; }
 }
 
 /// <summary>
@@ -30,14 +33,22 @@ public sealed record SimulatedRuntimeOptions
 /// <item><c>berth.io/simulate-exit-code: "N"</c> — containers exit with N after <see cref="SimulatedRuntimeOptions.RunDuration"/>;
 /// restartPolicy Always (or OnFailure with N ≠ 0) restarts them after a CrashLoopBackOff wait, else they stay terminated.</item>
 /// <item><c>berth.io/simulate-ignore-sigterm: "true"</c> — on stop, containers run until the grace period ends and are killed (137).</item>
+/// <item><c>berth.io/simulate-log-every: "1s"</c> — each run of a container logs <c>tick N</c> at this interval.</item>
 /// </list>
+/// Logs: each run of a container writes a CRI log file (<c>DIR/ns_name_uid/container/N.log</c>) with a start line
+/// (<c>simulated container "c" started (run N)</c>), the ticks above, and an exit line, so <c>kubectl logs</c>, <c>-f</c> and
+/// <c>--previous</c> have something real to read.
+/// Exec: there is no container, so <c>kubectl exec</c> runs the command as a process on this host, in a per-pod working
+/// directory, with the container's literal <c>env</c> values, <c>HOSTNAME</c> set to the pod's name, and the server's
+/// user. Port-forward: simulated pods have no network, so their ports are this host's (127.0.0.1) ports.
 /// Restarting the process loses every simulated pod; the agent then starts them again.
 /// </summary>
-public sealed class SimulatedRuntime : IPodRuntime
+public sealed class SimulatedRuntime : IPodRuntime, Streaming.IPortForwardTarget
 {
     public const string ReadyAnnotation = "berth.io/simulate-ready";
     public const string ExitCodeAnnotation = "berth.io/simulate-exit-code";
     public const string IgnoreSigtermAnnotation = "berth.io/simulate-ignore-sigterm";
+    public const string LogEveryAnnotation = "berth.io/simulate-log-every";
 
     private readonly SimulatedRuntimeOptions _opts;
     private readonly TimeProvider _clock;
@@ -47,6 +58,7 @@ public sealed class SimulatedRuntime : IPodRuntime
     private readonly uint _netBase;
     private readonly uint _netSize;
     private uint _nextIp;
+    private readonly string _stateDir;
 
     public SimulatedRuntime(SimulatedRuntimeOptions? options = null, TimeProvider? clock = null)
     {
@@ -59,6 +71,15 @@ public sealed class SimulatedRuntime : IPodRuntime
         _netSize = 1u << (32 - prefix);
         _netBase = ((uint)bytes[0] << 24 | (uint)bytes[1] << 16 | (uint)bytes[2] << 8 | bytes[3]) & ~(_netSize - 1);
         _nextIp = 2; // .0 is the network, .1 the bridge
+        _stateDir = _opts.StateDirectory ?? Path.Combine(Path.GetTempPath(), "berth-simulated-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(6)));
+        // Simulated pods die with the process, so a directory of our own making goes with it.
+        if (_opts.StateDirectory is null) AppDomain.CurrentDomain.ProcessExit += (_, _) => RemoveStateDirectory();
+    }
+
+    private void RemoveStateDirectory()
+    {
+        try { if (Directory.Exists(_stateDir)) Directory.Delete(_stateDir, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     public string RuntimeVersion => "berth-simulated://1.0";
@@ -86,7 +107,8 @@ public sealed class SimulatedRuntime : IPodRuntime
         {
             if (_pods.TryGetValue(uid, out var existing)) return Task.FromResult(existing.Snapshot());
             var ip = AllocateIp();
-            p = new SimPod(new PodRef(pod.Metadata.Namespace ?? "", pod.Metadata.Name ?? "", uid), ip, FormatIp(ip), Now(), pod);
+            p = new SimPod(new PodRef(pod.Metadata.Namespace ?? "", pod.Metadata.Name ?? "", uid), ip, FormatIp(ip), Now(), pod,
+                Path.Combine(_stateDir, $"{pod.Metadata.Namespace}_{pod.Metadata.Name}_{uid}"));
             _pods[uid] = p;
         }
         foreach (var c in p.Containers)
@@ -121,6 +143,8 @@ public sealed class SimulatedRuntime : IPodRuntime
         {
             if (_pods.Remove(p.Ref.Uid) && p.IpOffset is { } ip) _usedIps.Remove(ip);
         }
+        try { if (Directory.Exists(p.Dir)) Directory.Delete(p.Dir, recursive: true); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { /* a log reader may hold a file; the directory is a temporary one */ }
         Changed(p);
     }
 
@@ -148,7 +172,16 @@ public sealed class SimulatedRuntime : IPodRuntime
             var backoff = _opts.RestartBackoff;
             while (true)
             {
-                lock (p) c.Start(Now(), NewId());
+                string log;
+                lock (p)
+                {
+                    c.Start(Now(), NewId());
+                    log = Path.Combine(p.Dir, c.Name, c.Runs.Count.ToString(CultureInfo.InvariantCulture) + ".log");
+                    c.Runs.Add(log);
+                }
+                Directory.CreateDirectory(Path.GetDirectoryName(log)!);
+                AppendLog(log, "stdout", $"simulated container \"{c.Name}\" started (run {c.Runs.Count - 1})");
+                using var ticks = p.LogEvery is { } every ? StartTicks(log, every, ct) : null;
                 Changed(p);
                 if (_opts.ReadyDelay > TimeSpan.Zero) await Task.Delay(_opts.ReadyDelay, _clock, ct);
                 lock (p) c.ReadyDelayPassed = true;
@@ -164,6 +197,7 @@ public sealed class SimulatedRuntime : IPodRuntime
                 lock (p)
                 {
                     if (p.Terminating) return;
+                    AppendLog(log, code == 0 ? "stdout" : "stderr", $"simulated container \"{c.Name}\" exiting with code {code}");
                     c.Terminate(code, code == 0 ? "Completed" : "Error", Now(), null);
                 }
                 Changed(p);
@@ -184,6 +218,67 @@ public sealed class SimulatedRuntime : IPodRuntime
         }
         catch (OperationCanceledException) { }
     }
+
+    /// <summary>Appends one full line to a CRI log file (the runtime's side of what the kubelet reads).</summary>
+    private void AppendLog(string path, string stream, string text)
+    {
+        try { File.AppendAllText(path, Streaming.CriLogEntry.Format(_clock.GetUtcNow(), stream, false, text) + "\n"); }
+        catch (IOException) { /* the pod's directory went away with the pod */ }
+    }
+
+    /// <summary>Logs "tick N" every <paramref name="every"/> until disposed or cancelled.</summary>
+    private IDisposable StartTicks(string log, TimeSpan every, CancellationToken ct)
+    {
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _ = Task.Run(async () =>
+        {
+            for (int n = 1; ; n++)
+            {
+                try { await Task.Delay(every, _clock, stop.Token); } catch (OperationCanceledException) { return; }
+                AppendLog(log, "stdout", "tick " + n.ToString(CultureInfo.InvariantCulture));
+            }
+        }, CancellationToken.None);
+        return stop;
+    }
+
+    public string? ContainerLogPath(string podUid, string containerName, bool previous)
+    {
+        SimPod? p;
+        lock (_lock) _pods.TryGetValue(podUid, out p);
+        if (p is null) return null;
+        lock (p)
+        {
+            var c = p.Containers.Find(x => x.Name == containerName);
+            if (c is null || c.Runs.Count == 0) return null;
+            // Between runs (CrashLoopBackOff) the last run is both the current and the previous one, as for the kubelet.
+            bool waiting = c.State == ContainerRunState.Waiting;
+            if (!previous) return c.Runs[^1];
+            if (waiting) return c.LastTermination is null ? null : c.Runs[^1];
+            return c.Runs.Count >= 2 ? c.Runs[^2] : null;
+        }
+    }
+
+    public async Task<int> ExecAsync(string podUid, string containerName, IReadOnlyList<string> command, ExecStreams streams, CancellationToken ct)
+    {
+        SimPod? p;
+        lock (_lock) _pods.TryGetValue(podUid, out p);
+        if (p is null) throw new InvalidOperationException("pod not found");
+        Api.Core.Container? spec;
+        lock (p)
+        {
+            var c = p.Containers.Find(x => x.Name == containerName);
+            if (c is null || c.State != ContainerRunState.Running) throw new InvalidOperationException($"container not found (\"{containerName}\")");
+            spec = p.Specs.Find(x => x.Name == containerName);
+        }
+        if (command.Count == 0) throw new InvalidOperationException("command is required");
+        var work = Path.Combine(p.Dir, containerName, "exec");
+        Directory.CreateDirectory(work);
+        var env = new Dictionary<string, string>(StringComparer.Ordinal) { ["HOSTNAME"] = p.Ref.Name };
+        foreach (var e in spec?.Env ?? []) if (e.Name is { } n && e.Value is { } v) env[n] = v;
+        return await Streaming.HostProcess.RunAsync(command, work, env, streams, ct);
+    }
+
+    public (string Host, int Port) PortForwardTarget(string podUid, int port) => ("127.0.0.1", port);
 
     private static string FormatDuration(TimeSpan d)
     {
@@ -227,9 +322,11 @@ public sealed class SimulatedRuntime : IPodRuntime
 
     private sealed class SimPod
     {
-        public SimPod(PodRef r, uint? ipOffset, string? ip, DateTimeOffset created, Pod pod)
+        public SimPod(PodRef r, uint? ipOffset, string? ip, DateTimeOffset created, Pod pod, string dir)
         {
             Ref = r;
+            Dir = dir;
+            Specs = pod.Spec?.Containers ?? [];
             IpOffset = ipOffset;
             Ip = ip;
             CreatedAt = created;
@@ -238,10 +335,30 @@ public sealed class SimulatedRuntime : IPodRuntime
             if (ann.TryGetValue(ExitCodeAnnotation, out var ec) && int.TryParse(ec, NumberStyles.Integer, CultureInfo.InvariantCulture, out var code)) ExitCode = code;
             IgnoreSigterm = ann.TryGetValue(IgnoreSigtermAnnotation, out var ig) && string.Equals(ig, "true", StringComparison.OrdinalIgnoreCase);
             RestartPolicy = pod.Spec?.RestartPolicy ?? "Always";
+            if (ann.TryGetValue(LogEveryAnnotation, out var le) && ParseDuration(le) is { } every) LogEvery = every;
             Containers = (pod.Spec?.Containers ?? []).Select(c => new SimContainer(c.Name ?? "", c.Image ?? "")).ToList();
         }
 
+        /// <summary>"500ms", "2s", "1m" (a positive whole number and a unit), else null.</summary>
+        private static TimeSpan? ParseDuration(string s)
+        {
+            int i = 0;
+            while (i < s.Length && char.IsAsciiDigit(s[i])) i++;
+            if (i == 0 || !int.TryParse(s.AsSpan(0, i), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n <= 0) return null;
+            return s[i..] switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(n),
+                "s" => TimeSpan.FromSeconds(n),
+                "m" => TimeSpan.FromMinutes(n),
+                _ => null,
+            };
+        }
+
         public PodRef Ref { get; }
+        /// <summary>The pod's log files and exec working directories.</summary>
+        public string Dir { get; }
+        public List<Api.Core.Container> Specs { get; }
+        public TimeSpan? LogEvery { get; }
         public uint? IpOffset { get; }
         public string? Ip { get; }
         public DateTimeOffset CreatedAt { get; }
@@ -285,6 +402,8 @@ public sealed class SimulatedRuntime : IPodRuntime
         public int RestartCount { get; set; }
         public ContainerTermination? Termination { get; set; }
         public ContainerTermination? LastTermination { get; set; }
+        /// <summary>The log file of every run so far, oldest first.</summary>
+        public List<string> Runs { get; } = new();
 
         public void Start(DateTimeOffset now, string id)
         {

@@ -181,6 +181,16 @@ public sealed class DiscoveryDocuments
                     ["kind"] = "Scale",
                     ["verbs"] = Strings(SubresourceVerbs),
                 }));
+            if (t.Group.Length == 0 && t.Plural == "pods")
+                foreach (var (sub, kind, verbs) in Http.PodStreamingHandler.Subresources)
+                    resources.Add((t.Plural + "/" + sub, new JsonObject
+                    {
+                        ["name"] = t.Plural + "/" + sub,
+                        ["singularName"] = "",
+                        ["namespaced"] = true,
+                        ["kind"] = kind,
+                        ["verbs"] = Strings(verbs),
+                    }));
             if (t.HasStatus)
                 resources.Add((t.Plural + "/status", new JsonObject
                 {
@@ -251,6 +261,14 @@ public sealed class DiscoveryDocuments
                 ["responseKind"] = new JsonObject { ["group"] = "autoscaling", ["version"] = "v1", ["kind"] = "Scale" },
                 ["verbs"] = Strings(SubresourceVerbs),
             });
+        if (t.Group.Length == 0 && t.Plural == "pods")
+            foreach (var (sub, kind, verbs) in Http.PodStreamingHandler.Subresources)
+                subs.Add(new JsonObject
+                {
+                    ["subresource"] = sub,
+                    ["responseKind"] = new JsonObject { ["group"] = "", ["version"] = "", ["kind"] = kind },
+                    ["verbs"] = Strings(verbs),
+                });
         if (t.HasStatus)
             subs.Add(new JsonObject
             {

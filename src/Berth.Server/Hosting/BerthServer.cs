@@ -8,6 +8,7 @@ using Berth.Controllers.PersistentVolumes;
 using Berth.Controllers.Protection;
 using Berth.Controllers.ServiceEndpoints;
 using Berth.Kubelet;
+using Berth.Kubelet.Streaming;
 using Berth.Controllers.StatefulSets;
 using Berth.Provisioners.Framework;
 using Berth.Provisioners.LocalPath;
@@ -90,9 +91,14 @@ public sealed class BerthServer : IAsyncDisposable
         allocator.Attach(Store);
         await Bootstrap.EnsureAsync(Store, ct);
         if (Options.DefaultStorageClass) await Bootstrap.EnsureDefaultStorageClassAsync(Store, ct);
-        await StartControllersAsync(logs);
-
         var certs = await pki;
+        // The API server -> kubelet hop (pods/log, exec, portforward): the kubelet serves with the cluster's certificate
+        // and requires this token.
+        var kubeletToken = KubeletToken.LoadOrCreate(Path.Combine(dataDir, "auth"));
+        await StartControllersAsync(logs, new KubeletServerOptions { Certificate = certs.Serving, Token = kubeletToken });
+        var kubelets = new KubeletProxy(new KubeletClientOptions(certs.Ca, kubeletToken));
+        _components.Add(new AsyncStop(() => { kubelets.Dispose(); return Task.CompletedTask; }));
+
         var auth = new Authenticator(Path.Combine(dataDir, "auth"));
         AdminToken = auth.AdminToken;
         CaPem = certs.CaPem;
@@ -106,7 +112,7 @@ public sealed class BerthServer : IAsyncDisposable
             k.Listen(IPAddress.Parse(host == "localhost" ? "127.0.0.1" : host), port, l => l.UseHttps(certs.Serving));
         });
         _app = builder.Build();
-        var pipeline = new RequestPipeline(Store, auth, logs.CreateLogger("api"));
+        var pipeline = new RequestPipeline(Store, auth, logs.CreateLogger("api"), kubelets);
         _app.Run(pipeline.HandleAsync);
         try { await _app.StartAsync(ct); }
         catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -122,7 +128,7 @@ public sealed class BerthServer : IAsyncDisposable
     }
 
     /// <summary>kube-controller-manager's part: every controller as an API client over one in-process client.</summary>
-    private async Task StartControllersAsync(ILoggerFactory logs)
+    private async Task StartControllersAsync(ILoggerFactory logs, KubeletServerOptions kubelet)
     {
         var manager = new ControllerManager(new InProcessClient(Store), logs);
         var host = Dns.GetHostName();
@@ -167,16 +173,16 @@ public sealed class BerthServer : IAsyncDisposable
         }
         _components.Add(manager);
         await manager.StartInformersAsync();
-        if (On(ControllerNames.NodeAgent)) StartNodeAgent(manager.Client, logs);
+        if (On(ControllerNames.NodeAgent)) StartNodeAgent(manager.Client, logs, kubelet);
     }
 
     /// <summary>The local node: the kubelet's part, with the pod runtime chosen on the command line.</summary>
-    private void StartNodeAgent(IApiClient client, ILoggerFactory logs)
+    private void StartNodeAgent(IApiClient client, ILoggerFactory logs, KubeletServerOptions kubelet)
     {
         var log = logs.CreateLogger("node-agent");
         if (Options.Runtime == "process")
             log.LogWarning("the process runtime (runc) is not built yet: pods on this node run simulated");
-        var agent = new NodeAgent(client, new NodeAgentOptions(), log);
+        var agent = new NodeAgent(client, new NodeAgentOptions { KubeletServer = kubelet }, log);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => agent.RunAsync(stop.Token));
         _components.Add(new AsyncStop(async () =>

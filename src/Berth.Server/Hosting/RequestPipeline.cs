@@ -16,12 +16,15 @@ public sealed class RequestPipeline
     private readonly Authenticator _auth;
     private readonly ApiHandler _api;
     private readonly DiscoveryEndpoints _discovery;
+    private readonly PodStreamingHandler _podStreams;
     private readonly ILogger _log;
 
     public string ServerAddress { get => _discovery.ServerAddress; set => _discovery.ServerAddress = value; }
 
-    public RequestPipeline(ResourceStore store, Authenticator auth, ILogger log)
+    /// <param name="kubelets">How to reach kubelets for pods/log, exec and portforward (null: those answer 400).</param>
+    public RequestPipeline(ResourceStore store, Authenticator auth, ILogger log, KubeletProxy? kubelets = null)
     {
+        _podStreams = new PodStreamingHandler(store, kubelets);
         _auth = auth;
         _log = log;
         _api = new ApiHandler(store, PatchEngine.Apply, log);
@@ -42,6 +45,7 @@ public sealed class RequestPipeline
             if (path != "/version" && _auth.Authenticate(ctx) is null)
                 throw ApiException.Unauthorized();
             if (await _discovery.TryServeAsync(ctx)) return;
+            if (await _podStreams.TryHandleAsync(ctx)) return;
             if (await _api.TryHandleAsync(ctx)) return;
             throw ApiException.NotFoundPath(path);
         }
