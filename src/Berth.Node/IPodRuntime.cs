@@ -25,6 +25,13 @@ public interface IPodRuntime
     Task<PodSandboxStatus> StartPodAsync(Pod pod, CancellationToken ct);
 
     /// <summary>
+    /// <see cref="StartPodAsync(Pod, CancellationToken)"/> with what the agent resolved through the API for it (the bound
+    /// volumes of its claims, the files of its configMap/secret/projected/downwardAPI volumes). Runtimes that run nothing
+    /// ignore the extras.
+    /// </summary>
+    Task<PodSandboxStatus> StartPodAsync(PodLaunch launch, CancellationToken ct) => StartPodAsync(launch.Pod, ct);
+
+    /// <summary>
     /// Stops every container (SIGTERM, then SIGKILL after <paramref name="gracePeriodSeconds"/>), releases the IP and forgets
     /// the pod: afterwards <see cref="Status"/> returns null. Only metadata.uid of <paramref name="pod"/> is required.
     /// Stopping an unknown pod does nothing.
