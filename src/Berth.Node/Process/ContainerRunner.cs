@@ -104,7 +104,7 @@ internal sealed class ContainerRunner
             }
             if (_rec.Running) await AdoptAsync();
             var pullBackoff = _rt.Options.InitialBackoff;
-            while (!_stopping)
+            while (!_stopping && !_rt.Detached.IsCancellationRequested)
             {
                 var image = _rt.Images.Resolve(Spec.Image);
                 if (image is null)
@@ -209,10 +209,12 @@ internal sealed class ContainerRunner
         return !_stopping;
     }
 
+    /// <summary>Waits, cut short by a stop; an agent that detaches ends the loop (OperationCanceledException).</summary>
     private async Task DelayAsync(TimeSpan d)
     {
-        try { await Task.Delay(d, _stop.Token); }
-        catch (OperationCanceledException) { }
+        using var both = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, _rt.Detached);
+        try { await Task.Delay(d, both.Token); }
+        catch (OperationCanceledException) { _rt.Detached.ThrowIfCancellationRequested(); }
     }
 
     // ------------------------------------------------------------------ one run
@@ -337,7 +339,7 @@ internal sealed class ContainerRunner
         int polls = 0;
         while (!File.Exists(exit))
         {
-            await Task.Delay(_rt.Options.ExitPoll);
+            await Task.Delay(_rt.Options.ExitPoll, _rt.Detached);
             // A run whose runc container vanished without an exit file (its shim was killed) is lost.
             if (++polls % 25 == 0 && !File.Exists(exit) && !(await _rt.Runc(["state", runId], TimeSpan.FromSeconds(10))).Ok && !File.Exists(exit))
                 return Lost();

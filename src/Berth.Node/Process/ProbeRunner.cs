@@ -21,7 +21,7 @@ internal sealed class ProbeRunner
     private readonly ProcessPod _pod;
     private readonly ProcessRuntime _rt;
     private readonly string _runId;
-    private readonly CancellationTokenSource _cts = new();
+    private readonly CancellationTokenSource _cts;
     private volatile bool _started;
     private volatile bool _ready;
 
@@ -31,6 +31,7 @@ internal sealed class ProbeRunner
         _pod = pod;
         _rt = rt;
         _runId = runId;
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(rt.Detached);
         _started = c.Spec.StartupProbe is null;
         _ready = c.Spec.ReadinessProbe is null;
     }

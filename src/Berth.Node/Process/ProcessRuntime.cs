@@ -33,6 +33,7 @@ public sealed class ProcessRuntime : IPodRuntime
     private readonly object _lock = new();
     private readonly Dictionary<string, ProcessPod> _pods = new(StringComparer.Ordinal);
     private readonly Dictionary<string, SemaphoreSlim> _starting = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _detach = new();
 
     public ProcessRuntime(ProcessRuntimeOptions options, ILogger? log = null)
     {
@@ -50,6 +51,13 @@ public sealed class ProcessRuntime : IPodRuntime
     public string RuntimeVersion => "berth-runc://1.1";
     public event Action<PodRef>? PodChanged;
 
+    /// <summary>
+    /// Stops watching the pods without touching them (the agent is going away): containers keep running, their shims keep
+    /// logging, and the next runtime over the same state directory adopts them.
+    /// </summary>
+    public void Detach() => _detach.Cancel();
+
+    internal CancellationToken Detached => _detach.Token;
     internal ProcessRuntimeOptions Options { get; }
     internal ILogger Log { get; }
     internal HostTools Tools { get; }

@@ -13,7 +13,7 @@ namespace Berth.Kubelet.Tests.Process;
 public sealed class ProcessRuntimeTests : IDisposable
 {
     private readonly string _dir = Directory.CreateTempSubdirectory("berth-rt-").FullName;
-    private readonly TestPodNetwork _net = new();
+    private readonly PointToPointPodNetwork _net = new();
     private readonly List<ProcessRuntime> _runtimes = new();
 
     public ProcessRuntimeTests()
@@ -42,7 +42,6 @@ public sealed class ProcessRuntimeTests : IDisposable
         foreach (var rt in _runtimes)
             foreach (var p in rt.ListPods())
                 rt.StopPodAsync(new Pod { Metadata = new ObjectMeta { Uid = p.Pod.Uid } }, 0, default).Wait();
-        _net.DeleteAll();
         try { Directory.Delete(_dir, true); } catch (IOException) { }
     }
 
@@ -178,7 +177,8 @@ public sealed class ProcessRuntimeTests : IDisposable
         var pod = NewPod("adopt", "Always", Busybox("c", "echo hi; exec sleep 1000"));
         await first.StartPodAsync(pod, default);
         var running = await WaitFor(first, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
-        _runtimes.Remove(first); // "the agent process ends": its containers keep running
+        first.Detach(); // "the agent process ends": its containers keep running
+        _runtimes.Remove(first);
 
         var second = Runtime(state);
         var adopted = second.ListPods().Single();
