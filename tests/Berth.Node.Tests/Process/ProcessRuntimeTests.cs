@@ -131,6 +131,19 @@ public sealed class ProcessRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_container_over_its_memory_limit_is_OOMKilled()
+    {
+        var rt = Runtime();
+        var c = Busybox("c", "x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo ${#x}");
+        c.Resources = new ResourceRequirements { Limits = new() { ["memory"] = Quantity.Parse("32Mi") } };
+        var pod = NewPod("oom", "Never", c);
+        await rt.StartPodAsync(pod, default);
+        var s = await WaitFor(rt, pod.Metadata.Uid!, x => x.State == ContainerRunState.Terminated, seconds: 15);
+        Assert.Equal("OOMKilled", s.Reason);
+        Assert.Equal(137, s.ExitCode);
+    }
+
+    [Fact]
     public async Task A_failing_liveness_exec_probe_restarts_the_container()
     {
         var rt = Runtime();
@@ -158,6 +171,14 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Equal("err\n", r.Stderr);
         var stdin = await Exec(rt, pod.Metadata.Uid!, "c", ["cat"], "piped\n");
         Assert.Equal("piped\n", stdin.Stdout);
+
+        // With a TTY the command runs on a terminal; stderr joins stdout.
+        using (var tty = new MemoryStream())
+        {
+            var code = await rt.ExecAsync(pod.Metadata.Uid!, "c", ["sh", "-c", "tty; exit 4"], new ExecStreams { Stdout = tty, Tty = true }, default);
+            Assert.Equal(4, code);
+            Assert.Contains("/dev/pts/", Encoding.UTF8.GetString(tty.ToArray()));
+        }
 
         var log = rt.ContainerLogPath(pod.Metadata.Uid!, "c", previous: false)!;
         var lines = File.ReadAllLines(log);
