@@ -86,6 +86,8 @@ public sealed record PodSandboxStatus
     public DateTimeOffset CreatedAt { get; init; }
     /// <summary>One entry per spec.containers entry, in spec order.</summary>
     public IReadOnlyList<ContainerRuntimeStatus> Containers { get; init; } = [];
+    /// <summary>One entry per spec.initContainers entry, in spec order (runtimes that do not run init containers leave it empty).</summary>
+    public IReadOnlyList<ContainerRuntimeStatus> InitContainers { get; init; } = [];
 }
 
 public enum ContainerRunState { Waiting, Running, Terminated }

@@ -28,8 +28,10 @@ internal sealed class ContainerRunner
     private Task _loop = Task.CompletedTask;
     private volatile bool _stopping;
 
-    public ContainerRunner(ProcessPod pod, ProcessRuntime rt, Container spec, ContainerRecord? record)
+    public ContainerRunner(ProcessPod pod, ProcessRuntime rt, Container spec, ContainerRecord? record, bool isInit = false)
     {
+        IsInit = isInit;
+        if (isInit) _reason = "PodInitializing";
         _pod = pod;
         _rt = rt;
         Spec = spec;
@@ -39,6 +41,8 @@ internal sealed class ContainerRunner
     }
 
     public Container Spec { get; }
+    /// <summary>An init container: runs to completion before the next one, restarted only after a failure.</summary>
+    public bool IsInit { get; }
     public string Name { get; }
     public string Dir { get; }
     private string RootFs => Path.Combine(Dir, "rootfs");
@@ -52,6 +56,9 @@ internal sealed class ContainerRunner
     public void Start() => _loop = Task.Run(LoopAsync);
 
     public Task Completion => _loop;
+
+    /// <summary>Ended for good with exit code 0 (an init container that let the pod go on).</summary>
+    public bool Succeeded { get { lock (_lock) return _rec.Done && _rec.Termination?.ExitCode == 0; } }
 
     public string? LogPath(bool previous)
     {
@@ -162,7 +169,7 @@ internal sealed class ContainerRunner
     {
         if (_stopping) return false;
         var policy = _pod.Record.Pod.Spec?.RestartPolicy ?? "Always";
-        bool restart = policy == "Always" || (policy == "OnFailure" && code != 0);
+        bool restart = IsInit ? policy != "Never" && code != 0 : policy == "Always" || (policy == "OnFailure" && code != 0);
         if (!restart)
         {
             lock (_lock) _rec.Done = true;

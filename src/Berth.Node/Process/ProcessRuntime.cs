@@ -113,9 +113,10 @@ public sealed class ProcessRuntime : IPodRuntime
             }
             WriteEtcFiles(p);
             StateFiles.Write(Path.Combine(dir, "pod.json"), record);
+            foreach (var c in pod.Spec?.InitContainers ?? []) p.InitContainers.Add(new ContainerRunner(p, this, c, null, isInit: true));
             foreach (var c in pod.Spec?.Containers ?? []) p.Containers.Add(new ContainerRunner(p, this, c, null));
             lock (_lock) _pods[uid] = p;
-            foreach (var c in p.Containers) c.Start();
+            p.Run();
             p.Changed();
             return p.Snapshot();
         }
@@ -142,7 +143,7 @@ public sealed class ProcessRuntime : IPodRuntime
         p.Changed();
         var grace = TimeSpan.FromSeconds(Math.Max(0, gracePeriodSeconds));
         var stops = new List<Task>();
-        foreach (var c in p.Containers) stops.Add(c.StopAsync(grace));
+        foreach (var c in p.All) stops.Add(c.StopAsync(grace));
         await Task.WhenAll(stops);
         await CleanUpAsync(p.Dir, uid, p.Volumes, ct);
         lock (_lock) _pods.Remove(uid);
@@ -236,13 +237,11 @@ public sealed class ProcessRuntime : IPodRuntime
             }
             catch (Exception e) when (e is IOException or InvalidOperationException) { Log.LogWarning("pod {Uid}: volumes: {Error}", record.Uid, e.Message); }
             p.Volumes = volumes;
-            foreach (var c in record.Pod.Spec?.Containers ?? [])
-            {
-                var rec = StateFiles.Read<ContainerRecord>(Path.Combine(dir, "containers", c.Name ?? "", "state.json"));
-                p.Containers.Add(new ContainerRunner(p, this, c, rec));
-            }
+            ContainerRecord? Rec(Container c) => StateFiles.Read<ContainerRecord>(Path.Combine(dir, "containers", c.Name ?? "", "state.json"));
+            foreach (var c in record.Pod.Spec?.InitContainers ?? []) p.InitContainers.Add(new ContainerRunner(p, this, c, Rec(c), isInit: true));
+            foreach (var c in record.Pod.Spec?.Containers ?? []) p.Containers.Add(new ContainerRunner(p, this, c, Rec(c)));
             lock (_lock) _pods[record.Uid] = p;
-            foreach (var c in p.Containers) c.Start();
+            p.Run();
             if (record.NetnsPath is not null)
             {
                 // Lets the network re-register the pod's address (it is idempotent and keeps an existing namespace).

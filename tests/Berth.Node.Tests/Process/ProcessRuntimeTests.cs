@@ -59,7 +59,8 @@ public sealed class ProcessRuntimeTests : IDisposable
         ContainerRuntimeStatus? last = null;
         while (sw.Elapsed < TimeSpan.FromSeconds(seconds))
         {
-            last = rt.Status(uid)?.Containers.FirstOrDefault(c => c.Name == container);
+            var st = rt.Status(uid);
+            last = st?.Containers.Concat(st.InitContainers).FirstOrDefault(c => c.Name == container);
             if (last is not null && done(last)) return last;
             await Task.Delay(50);
         }
@@ -128,6 +129,33 @@ public sealed class ProcessRuntimeTests : IDisposable
         await Task.Delay(700);
         Assert.Equal(0, rt.Status(once.Metadata.Uid!)!.Containers[0].RestartCount);
         Assert.Equal("Completed", done.Reason);
+    }
+
+    [Fact]
+    public async Task Init_containers_run_in_order_before_the_app_containers()
+    {
+        var rt = Runtime();
+        var pod = NewPod("init", "Never", Busybox("c", "cat /work/a /work/b"));
+        pod.Spec!.InitContainers = [Busybox("i1", "echo first > /work/a"), Busybox("i2", "test -f /work/a && echo second > /work/b")];
+        foreach (var ctr in pod.Spec.InitContainers.Concat(pod.Spec.Containers!)) ctr.VolumeMounts = [new VolumeMount { Name = "work", MountPath = "/work" }];
+        pod.Spec.Volumes = [new Volume { Name = "work", EmptyDir = new EmptyDirVolumeSource() }];
+        await rt.StartPodAsync(pod, default);
+        var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Terminated);
+        Assert.Equal(0, c.ExitCode);
+        Assert.EndsWith("stdout F second", File.ReadAllLines(rt.ContainerLogPath(pod.Metadata.Uid!, "c", false)!)[1]);
+        var status = PodStatusBuilder.FromSandbox(pod, rt.Status(pod.Metadata.Uid!)!, "h", DateTimeOffset.UtcNow);
+        Assert.Equal("Succeeded", status.Phase);
+        Assert.All(status.InitContainerStatuses!, s => Assert.Equal("Completed", s.State!.Terminated!.Reason));
+        Assert.Equal("True", status.Conditions!.Single(x => x.Type == "Initialized").Status);
+
+        // A failing init container with restartPolicy Never fails the pod; the app container never starts.
+        var bad = NewPod("init-bad", "Never", Busybox("c", "true"));
+        bad.Spec!.InitContainers = [Busybox("i1", "exit 2")];
+        await rt.StartPodAsync(bad, default);
+        await WaitFor(rt, bad.Metadata.Uid!, s => s.State == ContainerRunState.Terminated, container: "i1");
+        var badStatus = PodStatusBuilder.FromSandbox(bad, rt.Status(bad.Metadata.Uid!)!, "h", DateTimeOffset.UtcNow);
+        Assert.Equal("Failed", badStatus.Phase);
+        Assert.Equal("PodInitializing", badStatus.ContainerStatuses![0].State!.Waiting!.Reason);
     }
 
     [Fact]
