@@ -111,6 +111,31 @@ public sealed class ProcessRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task Redis_answers_on_the_pod_IP_and_saves_into_data()
+    {
+        var rt = Runtime();
+        var data = Path.Combine(_dir, "redis");
+        var pod = NewPod("redis", "Always", new Container
+        {
+            Name = "c", Image = "redis:7",
+            VolumeMounts = [new VolumeMount { Name = "data", MountPath = "/data" }],
+            LivenessProbe = new Probe { TcpSocket = new TCPSocketAction { Port = JsonDocument.Parse("6379").RootElement }, PeriodSeconds = 1 },
+            ReadinessProbe = new Probe { Exec = new ExecAction { Command = ["redis-cli", "ping"] }, PeriodSeconds = 1 },
+        });
+        pod.Spec!.Volumes = [new Volume { Name = "data", HostPath = new HostPathVolumeSource { Path = data, Type = "DirectoryOrCreate" } }];
+        var sandbox = await rt.StartPodAsync(pod, default);
+        await WaitFor(rt, pod.Metadata.Uid!, s => s.Ready);
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(sandbox.Ip!, 6379);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes("SET k v\r\nSAVE\r\n"));
+        var buf = new byte[64];
+        var got = "";
+        while (!got.Contains("+OK\r\n+OK\r\n")) got += Encoding.ASCII.GetString(buf, 0, await stream.ReadAsync(buf));
+        Assert.True(File.Exists(Path.Combine(data, "dump.rdb")), "redis saved into /data");
+    }
+
+    [Fact]
     public async Task A_crashing_container_restarts_with_back_off_and_shows_CrashLoopBackOff()
     {
         var rt = Runtime();
