@@ -53,6 +53,20 @@ internal static partial class Native
         return false;
     }
 
+    /// <summary>The first mount point at or below <paramref name="dir"/>, or null.</summary>
+    public static string? MountsUnder(string dir)
+    {
+        var full = Path.GetFullPath(dir).TrimEnd('/');
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length <= 4) continue;
+            var mp = Unescape(parts[4]);
+            if (mp == full || mp.StartsWith(full + "/", StringComparison.Ordinal)) return mp;
+        }
+        return null;
+    }
+
     private static string Unescape(string s) => s.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
 
     [DllImport("libc", SetLastError = true)]

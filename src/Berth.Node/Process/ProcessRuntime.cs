@@ -162,6 +162,12 @@ public sealed class ProcessRuntime : IPodRuntime
             }
         await PodVolumes.TearDownAsync(dir, volumes, ct);
         await Options.Network.TearDownAsync(uid, ct);
+        // Never delete through a mount that is still there (a volume's data would go with it).
+        if (Native.MountsUnder(dir) is { } busy)
+        {
+            Log.LogWarning("pod {Uid}: {Mount} is still mounted; keeping {Dir}", uid, busy, dir);
+            return;
+        }
         try { Directory.Delete(dir, true); }
         catch (IOException e) { Log.LogWarning("pod {Uid}: cannot remove {Dir}: {Error}", uid, dir, e.Message); }
     }

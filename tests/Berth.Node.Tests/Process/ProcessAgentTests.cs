@@ -71,7 +71,7 @@ public sealed class ProcessAgentTests(ServerFixture fx) : IClassFixture<ServerFi
                     ],
                 },
             });
-            var done = await T.PodWhereAsync(C, ns, "job", p => p.Status?.Phase is "Succeeded" or "Failed", "finished", 15);
+            var done = await T.PodWhereAsync(C, ns, "job", p => p.Status?.Phase is "Succeeded" or "Failed", "finished", 25);
             Assert.Equal("Succeeded", done.Status!.Phase);
             Assert.Equal($"hello s3cret {ns}\n", File.ReadAllText(Path.Combine(pvDir, "out")));
             Assert.Equal("berth-runc://1.1", (await C.GetAsync<Api.Core.Node>(null, node)).Status!.NodeInfo!.ContainerRuntimeVersion);

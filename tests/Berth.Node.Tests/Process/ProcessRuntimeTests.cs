@@ -53,7 +53,7 @@ public sealed class ProcessRuntimeTests : IDisposable
 
     private static Container Busybox(string name, string script) => new() { Name = name, Image = "busybox", Command = ["sh", "-c", script] };
 
-    private static async Task<ContainerRuntimeStatus> WaitFor(ProcessRuntime rt, string uid, Func<ContainerRuntimeStatus, bool> done, int seconds = 8, string container = "c")
+    private static async Task<ContainerRuntimeStatus> WaitFor(ProcessRuntime rt, string uid, Func<ContainerRuntimeStatus, bool> done, int seconds = 15, string container = "c")
     {
         var sw = Stopwatch.StartNew();
         ContainerRuntimeStatus? last = null;
@@ -191,7 +191,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         c.Resources = new ResourceRequirements { Limits = new() { ["memory"] = Quantity.Parse("32Mi") } };
         var pod = NewPod("oom", "Never", c);
         await rt.StartPodAsync(pod, default);
-        var s = await WaitFor(rt, pod.Metadata.Uid!, x => x.State == ContainerRunState.Terminated, seconds: 15);
+        var s = await WaitFor(rt, pod.Metadata.Uid!, x => x.State == ContainerRunState.Terminated, seconds: 20);
         Assert.Equal("OOMKilled", s.Reason);
         Assert.Equal(137, s.ExitCode);
     }
@@ -206,7 +206,7 @@ public sealed class ProcessRuntimeTests : IDisposable
             LivenessProbe = new Probe { Exec = new ExecAction { Command = ["cat", "/tmp/healthy"] }, PeriodSeconds = 1, FailureThreshold = 1 },
         });
         await rt.StartPodAsync(pod, default);
-        var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.RestartCount >= 1, seconds: 9);
+        var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.RestartCount >= 1, seconds: 15);
         Assert.NotNull(c.LastTermination);
         Assert.NotEqual(0, c.LastTermination!.ExitCode);
     }
@@ -273,7 +273,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
         var sw = Stopwatch.StartNew();
         await rt.StopPodAsync(pod, 2, default);
-        Assert.InRange(sw.Elapsed.TotalSeconds, 1.9, 8);
+        Assert.InRange(sw.Elapsed.TotalSeconds, 1.9, 12);
         Assert.Null(rt.Status(pod.Metadata.Uid!));
         Assert.False((await CommandRunnerAccess.Runc(["state", c.ContainerId])).Ok, "the runc container is gone");
         Assert.False(Directory.Exists(Path.Combine(_dir, "node", "pods", pod.Metadata.Uid!)), "the pod's state is removed");
