@@ -25,6 +25,13 @@ public interface IPodRuntime
     Task<PodSandboxStatus> StartPodAsync(Pod pod, CancellationToken ct);
 
     /// <summary>
+    /// <see cref="StartPodAsync(Pod, CancellationToken)"/> with what the agent resolved through the API for it (the bound
+    /// volumes of its claims, the files of its configMap/secret/projected/downwardAPI volumes). Runtimes that run nothing
+    /// ignore the extras.
+    /// </summary>
+    Task<PodSandboxStatus> StartPodAsync(PodLaunch launch, CancellationToken ct) => StartPodAsync(launch.Pod, ct);
+
+    /// <summary>
     /// Stops every container (SIGTERM, then SIGKILL after <paramref name="gracePeriodSeconds"/>), releases the IP and forgets
     /// the pod: afterwards <see cref="Status"/> returns null. Only metadata.uid of <paramref name="pod"/> is required.
     /// Stopping an unknown pod does nothing.
@@ -79,6 +86,8 @@ public sealed record PodSandboxStatus
     public DateTimeOffset CreatedAt { get; init; }
     /// <summary>One entry per spec.containers entry, in spec order.</summary>
     public IReadOnlyList<ContainerRuntimeStatus> Containers { get; init; } = [];
+    /// <summary>One entry per spec.initContainers entry, in spec order (runtimes that do not run init containers leave it empty).</summary>
+    public IReadOnlyList<ContainerRuntimeStatus> InitContainers { get; init; } = [];
 }
 
 public enum ContainerRunState { Waiting, Running, Terminated }

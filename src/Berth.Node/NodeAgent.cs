@@ -31,6 +31,7 @@ public sealed class NodeAgent
     private readonly SharedInformer<Pod> _pods;
     private readonly SharedInformer<PersistentVolumeClaim> _claims;
     private readonly PodWorkers _workers;
+    private readonly PodLaunchResolver _resolver;
     private readonly ConcurrentDictionary<string, Task> _stopping = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, byte> _mountWarned = new(StringComparer.Ordinal);
     private EventRecorder? _events;
@@ -53,6 +54,7 @@ public sealed class NodeAgent
         }, _log);
         _claims = new SharedInformer<PersistentVolumeClaim>(client, null, null, _log);
         _pods.AddIndex(ClaimsIndex, p => ClaimsOf(p).Select(c => p.Metadata.Namespace + "/" + c));
+        _resolver = new PodLaunchResolver(client);
         _workers = new PodWorkers(this, _log);
         _workers.Wait(_pods);
         _workers.Wait(_claims);
@@ -347,7 +349,19 @@ public sealed class NodeAgent
                 return; // the claim's change re-queues the pod
             }
             _mountWarned.TryRemove(uid, out _);
-            await Runtime.StartPodAsync(pod, ct);
+            try
+            {
+                var launch = await _resolver.ResolveAsync(pod, c => _claims.Get(ns, c), ct);
+                await Runtime.StartPodAsync(launch, ct);
+            }
+            catch (Exception e) when (e is PodLaunchException or InvalidOperationException or IOException)
+            {
+                // A missing configMap/secret or a volume that cannot be set up: say so, and retry with the queue's back-off.
+                var configError = e is PodLaunchException { Reason: "CreateContainerConfigError" };
+                _events?.Event(pod, EventRecorder.Warning, configError ? "Failed" : "FailedMount", configError ? "Error: " + e.Message : e.Message);
+                await WriteStatusAsync(pod, p => PodStatusBuilder.Waiting(p, _opts.InternalIP, Now, configError ? "CreateContainerConfigError" : "ContainerCreating"), ct);
+                throw;
+            }
             foreach (var c in pod.Spec?.Containers ?? [])
             {
                 _events?.Event(pod, EventRecorder.Normal, "Pulled", $"Container image \"{c.Image}\" already present on machine");

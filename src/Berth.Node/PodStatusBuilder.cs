@@ -40,21 +40,52 @@ public static class PodStatusBuilder
     {
         var old = pod.Status ?? new PodStatus();
         var spec = pod.Spec ?? new PodSpec();
-        var byName = sandbox.Containers.ToDictionary(c => c.Name, StringComparer.Ordinal);
-        var containers = new List<ContainerStatus>();
-        foreach (var c in spec.Containers ?? [])
+        var containers = Statuses(spec.Containers, sandbox.Containers, "ContainerCreating");
+        // A runtime that runs init containers reports every one of them; one that does not (simulated) reports none.
+        var inits = sandbox.InitContainers.Count > 0 ? Statuses(spec.InitContainers, sandbox.InitContainers, "PodInitializing") : [];
+        // Until every init container has succeeded, the app containers wait for them (upstream: PodInitializing).
+        var pendingInit = new List<string>();
+        bool failedInit = false;
+        foreach (var ic in inits)
+        {
+            if (ic.State?.Terminated is { } t) { if ((t.ExitCode ?? 0) != 0) { failedInit = true; pendingInit.Add(ic.Name ?? ""); } }
+            else pendingInit.Add(ic.Name ?? "");
+        }
+        if (pendingInit.Count > 0)
+            foreach (var c in containers)
+                if (c.State?.Waiting is { Reason: "ContainerCreating" }) c.State.Waiting.Reason = "PodInitializing";
+        var phase = failedInit && spec.RestartPolicy == "Never" ? "Failed" : pendingInit.Count > 0 ? "Pending" : Phase(spec, containers);
+        var status = Common(pod, old, hostIp, now);
+        status.Phase = phase;
+        if (inits.Count > 0) status.InitContainerStatuses = inits;
+        if (sandbox.Ip is { Length: > 0 } ip)
+        {
+            status.PodIP = ip;
+            status.PodIPs = [new PodIP { Ip = ip }];
+        }
+        status.ContainerStatuses = containers;
+        status.Conditions = Conditions(pod, old, now, sandboxReady: sandbox.Ip is not null && phase is not ("Succeeded" or "Failed"), containers, phase, pendingInit);
+        return status;
+    }
+
+    private static List<ContainerStatus> Statuses(List<Container>? specs, IReadOnlyList<ContainerRuntimeStatus> reported, string waitingReason)
+    {
+        var byName = new Dictionary<string, ContainerRuntimeStatus>(StringComparer.Ordinal);
+        foreach (var r in reported) byName[r.Name] = r;
+        var list = new List<ContainerStatus>();
+        foreach (var c in specs ?? [])
         {
             if (!byName.TryGetValue(c.Name ?? "", out var rc))
             {
-                containers.Add(new ContainerStatus
+                list.Add(new ContainerStatus
                 {
                     Name = c.Name, Image = c.Image, ImageID = "", Ready = false, Started = false, RestartCount = 0,
-                    State = new ContainerState { Waiting = new ContainerStateWaiting { Reason = "ContainerCreating" } },
+                    State = new ContainerState { Waiting = new ContainerStateWaiting { Reason = waitingReason } },
                     LastState = new ContainerState(),
                 });
                 continue;
             }
-            containers.Add(new ContainerStatus
+            list.Add(new ContainerStatus
             {
                 Name = rc.Name,
                 Image = c.Image ?? rc.Image,
@@ -89,17 +120,7 @@ public static class PodStatusBuilder
                 RestartCount = rc.RestartCount,
             });
         }
-        var phase = Phase(spec, containers);
-        var status = Common(pod, old, hostIp, now);
-        status.Phase = phase;
-        if (sandbox.Ip is { Length: > 0 } ip)
-        {
-            status.PodIP = ip;
-            status.PodIPs = [new PodIP { Ip = ip }];
-        }
-        status.ContainerStatuses = containers;
-        status.Conditions = Conditions(pod, old, now, sandboxReady: sandbox.Ip is not null && phase is not ("Succeeded" or "Failed"), containers, phase);
-        return status;
+        return list;
     }
 
     private static PodStatus Common(Pod pod, PodStatus old, string hostIp, DateTimeOffset now) => new()
@@ -145,7 +166,7 @@ public static class PodStatusBuilder
         return "Pending";
     }
 
-    private static List<PodCondition> Conditions(Pod pod, PodStatus old, DateTimeOffset now, bool sandboxReady, List<ContainerStatus> containers, string phase)
+    private static List<PodCondition> Conditions(Pod pod, PodStatus old, DateTimeOffset now, bool sandboxReady, List<ContainerStatus> containers, string phase, List<string>? pendingInit = null)
     {
         var notReady = containers.Where(c => c.Ready != true).Select(c => c.Name ?? "").ToList();
         bool terminal = phase is "Succeeded" or "Failed";
@@ -176,7 +197,9 @@ public static class PodStatusBuilder
         var list = new List<PodCondition>
         {
             new() { Type = "PodReadyToStartContainers", Status = sandboxReady ? "True" : "False" },
-            new() { Type = "Initialized", Status = "True" },
+            pendingInit is { Count: > 0 }
+                ? new() { Type = "Initialized", Status = "False", Reason = "ContainersNotInitialized", Message = $"containers with incomplete status: [{string.Join(" ", pendingInit)}]" }
+                : new() { Type = "Initialized", Status = "True" },
             ready,
             containersReady,
             new() { Type = "PodScheduled", Status = "True" },

@@ -180,15 +180,20 @@ public sealed class BerthServer : IAsyncDisposable
     private void StartNodeAgent(IApiClient client, ILoggerFactory logs, KubeletServerOptions kubelet)
     {
         var log = logs.CreateLogger("node-agent");
+        Berth.Kubelet.Process.ProcessRuntime? process = null;
         if (Options.Runtime == "process")
-            log.LogWarning("the process runtime (runc) is not built yet: pods on this node run simulated");
-        var agent = new NodeAgent(client, new NodeAgentOptions { KubeletServer = kubelet }, log);
+        {
+            try { process = Berth.Kubelet.Process.ProcessRuntimeFactory.Create(Options.DataDir, logs.CreateLogger("runtime")); }
+            catch (InvalidOperationException e) { throw new StartupException(e.Message, e); }
+        }
+        var agent = new NodeAgent(client, new NodeAgentOptions { Runtime = process, KubeletServer = kubelet }, log);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => agent.RunAsync(stop.Token));
         _components.Add(new AsyncStop(async () =>
         {
             stop.Cancel();
             try { await run.WaitAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { /* stopping */ }
+            process?.Detach(); // as a kubelet restart: containers keep running and the next start adopts them
         }));
     }
 

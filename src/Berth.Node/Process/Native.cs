@@ -1,0 +1,87 @@
+using System.Runtime.InteropServices;
+
+namespace Berth.Kubelet.Process;
+
+/// <summary>The few libc calls the process runtime makes directly (mounting without forking mount(8)).</summary>
+internal static partial class Native
+{
+    private const ulong MS_RDONLY = 1, MS_BIND = 4096, MS_REC = 16384;
+    private const int MNT_DETACH = 2;
+    private const int PR_SET_CHILD_SUBREAPER = 36;
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)]
+    private static extern int mount(string source, string target, string? fstype, ulong flags, string? data);
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)]
+    private static extern int umount2(string target, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int prctl(int option, ulong arg2, ulong arg3, ulong arg4, ulong arg5);
+
+    public static void Mount(string source, string target, string fstype, string? data, bool readOnly = false)
+    {
+        if (mount(source, target, fstype, readOnly ? MS_RDONLY : 0, data) != 0)
+            throw new IOException($"mount {fstype} on {target}: {Marshal.GetLastPInvokeErrorMessage()}");
+    }
+
+    public static void Bind(string source, string target)
+    {
+        if (mount(source, target, null, MS_BIND | MS_REC, null) != 0)
+            throw new IOException($"bind {source} on {target}: {Marshal.GetLastPInvokeErrorMessage()}");
+    }
+
+    /// <summary>Lazily unmounts; a path that is not mounted is fine.</summary>
+    public static void Unmount(string target)
+    {
+        if (umount2(target, MNT_DETACH) != 0)
+        {
+            var errno = Marshal.GetLastPInvokeError();
+            if (errno is 22 or 2) return; // EINVAL: not a mount point; ENOENT: gone
+            throw new IOException($"unmount {target}: {Marshal.GetLastPInvokeErrorMessage()}");
+        }
+    }
+
+    /// <summary>True when <paramref name="path"/> is a mount point (listed in this process's mountinfo).</summary>
+    public static bool IsMountPoint(string path)
+    {
+        var full = Path.GetFullPath(path).TrimEnd('/');
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length > 4 && Unescape(parts[4]) == full) return true;
+        }
+        return false;
+    }
+
+    /// <summary>The first mount point at or below <paramref name="dir"/>, or null.</summary>
+    public static string? MountsUnder(string dir)
+    {
+        var full = Path.GetFullPath(dir).TrimEnd('/');
+        foreach (var line in File.ReadLines("/proc/self/mountinfo"))
+        {
+            var parts = line.Split(' ');
+            if (parts.Length <= 4) continue;
+            var mp = Unescape(parts[4]);
+            if (mp == full || mp.StartsWith(full + "/", StringComparison.Ordinal)) return mp;
+        }
+        return null;
+    }
+
+    private static string Unescape(string s) => s.Replace("\\040", " ").Replace("\\011", "\t").Replace("\\012", "\n").Replace("\\134", "\\");
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int waitpid(int pid, out int status, int options);
+
+    /// <summary>Collects an exited child that was re-parented to this process (a shim), if it is one; never blocks.</summary>
+    public static void Reap(int pid) => waitpid(pid, out _, 1 /* WNOHANG */);
+
+    public static void SetMode(string path, int mode)
+    {
+        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, (UnixFileMode)(mode & 0xFFF));
+    }
+
+    public static int GetMode(string path) => OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(path);
+
+    /// <summary>Orphaned descendants are re-parented to this process rather than to init.</summary>
+    public static bool BecomeSubreaper() => prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
+}
