@@ -8,6 +8,7 @@ using Berth.Controllers.PersistentVolumes;
 using Berth.Controllers.Protection;
 using Berth.Controllers.ServiceEndpoints;
 using Berth.Kubelet;
+using Berth.Kubelet.Network;
 using Berth.Kubelet.Streaming;
 using Berth.Controllers.StatefulSets;
 using Berth.Provisioners.Framework;
@@ -172,18 +173,32 @@ public sealed class BerthServer : IAsyncDisposable
                 logs.CreateLogger("local-path-provisioner")), workers: options.Workers);
         }
         _components.Add(manager);
+        // Real pods need the node's network: the bridge, cluster DNS and the service proxy (sharing the informers above).
+        IPodNetwork? podNetwork = null;
+        if (On(ControllerNames.NodeAgent) && Options.Runtime == "process")
+        {
+            var netOptions = Options.PodNetwork ?? new PodNetworkOptions { StateDir = Path.Combine(Options.DataDir, "network") };
+            PodNetworkHost net;
+            try { net = await PodNetworkHost.StartAsync(manager.Client, netOptions, logs, manager.Informers); }
+            catch (Exception e) when (e is HostCommandException or InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+            {
+                throw new StartupException($"cannot set up the pod network ({netOptions.BridgeName}, {netOptions.PodCidr}): {e.Message}", e);
+            }
+            _components.Add(net);
+            podNetwork = net.Network;
+        }
         await manager.StartInformersAsync();
-        if (On(ControllerNames.NodeAgent)) StartNodeAgent(manager.Client, logs, kubelet);
+        if (On(ControllerNames.NodeAgent)) StartNodeAgent(manager.Client, logs, kubelet, podNetwork);
     }
 
     /// <summary>The local node: the kubelet's part, with the pod runtime chosen on the command line.</summary>
-    private void StartNodeAgent(IApiClient client, ILoggerFactory logs, KubeletServerOptions kubelet)
+    private void StartNodeAgent(IApiClient client, ILoggerFactory logs, KubeletServerOptions kubelet, IPodNetwork? podNetwork)
     {
         var log = logs.CreateLogger("node-agent");
-        Berth.Kubelet.Process.ProcessRuntime? process = null;
-        if (Options.Runtime == "process")
+        Berth.Kubelet.Runc.ProcessRuntime? process = null;
+        if (podNetwork is not null)
         {
-            try { process = Berth.Kubelet.Process.ProcessRuntimeFactory.Create(Options.DataDir, logs.CreateLogger("runtime")); }
+            try { process = Berth.Kubelet.Runc.ProcessRuntimeFactory.Create(Options.DataDir, podNetwork, logs.CreateLogger("runtime")); }
             catch (InvalidOperationException e) { throw new StartupException(e.Message, e); }
         }
         var agent = new NodeAgent(client, new NodeAgentOptions { Runtime = process, KubeletServer = kubelet }, log);

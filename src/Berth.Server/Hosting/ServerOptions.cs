@@ -12,6 +12,8 @@ public sealed record ServerOptions
     public bool DefaultStorageClass { get; init; }
     /// <summary>Where the built-in local-path provisioner makes the claims' directories; default DATA_DIR/local-path.</summary>
     public string? LocalPathRoot { get; init; }
+    /// <summary>The node's pod network with the process runtime (bridge, CIDR, DNS port…); null: the defaults, state in DATA/network.</summary>
+    public Berth.Kubelet.Network.PodNetworkOptions? PodNetwork { get; init; }
     /// <summary>Controllers not to run (names as in <see cref="ControllerNames"/>): tests of one controller run their own.</summary>
     public IReadOnlySet<string> DisabledControllers { get; init; } = new HashSet<string>();
 }

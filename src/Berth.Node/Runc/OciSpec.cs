@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>One bind mount into a container.</summary>
 public sealed record BindMount(string Source, string Destination, bool ReadOnly);

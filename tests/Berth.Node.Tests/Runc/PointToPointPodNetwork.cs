@@ -2,11 +2,11 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Berth.Kubelet.Network;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Tests.Runc;
 
 /// <summary>
-/// A stand-in pod network until the node's bridge network is in: per pod a network namespace and a veth pair with a /30
-/// of its own in 10.200.0.0/14 (host side .1, pod side .2), so the host reaches each pod's address; pods do not reach each
+/// A minimal pod network for the runtime tests (the product uses <see cref="BridgeNetwork"/>): per pod a network namespace and a veth pair with a /30
+/// of its own in 10.252.0.0/14 (outside the 10.200–249 range TestNet draws from) (host side .1, pod side .2), so the host reaches each pod's address; pods do not reach each
 /// other and there is no DNS server behind <see cref="DnsServer"/>. Idempotent, and a restarted agent finds a pod's
 /// namespace and address again. Only namespaces it creates receive traffic.
 /// </summary>
@@ -44,7 +44,7 @@ public sealed class PointToPointPodNetwork : IPodNetwork
             int block = (int)(BitConverter.ToUInt32(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(request.Uid))) % 65536);
             while (_blocks.Contains(block) || block == 0) block = (block + 1) % 65536;
             _blocks.Add(block);
-            var b = 10 << 24 | 200 << 16 | block << 2; // 10.200.0.0/14 in /30s
+            var b = 10 << 24 | 252 << 16 | block << 2; // 10.252.0.0/14 in /30s
             string At(int off) { var a = b + off; return $"{a >> 24 & 255}.{a >> 16 & 255}.{a >> 8 & 255}.{a & 255}"; }
             Ip(false, "netns", "add", ns);
             Ip(false, "link", "add", host, "type", "veth", "peer", "name", "eth0", "netns", ns);

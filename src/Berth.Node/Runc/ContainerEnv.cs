@@ -3,7 +3,7 @@ using System.Text;
 using Berth.Api.Core;
 using Berth.Kubelet.Images;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>A container's environment and argv as the kubelet computes them (makeEnvironmentVariables, $(VAR) expansion).</summary>
 internal static class ContainerEnv

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Berth.Api.Core;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>
 /// The probes of one container run (prober/worker.go): the startup probe first, then liveness and readiness, each every

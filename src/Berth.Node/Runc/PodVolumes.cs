@@ -1,7 +1,7 @@
 using System.Globalization;
 using Berth.Api.Core;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>
 /// Mounts the persistent volumes of one kind on the node (the volume plugin's SetUp/TearDown): NFS through the user-space

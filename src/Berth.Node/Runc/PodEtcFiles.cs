@@ -1,7 +1,7 @@
 using System.Text;
 using Berth.Api.Core;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>The files the kubelet writes for every pod and binds into each container: /etc/hosts, /etc/resolv.conf, /etc/hostname.</summary>
 internal static class PodEtcFiles

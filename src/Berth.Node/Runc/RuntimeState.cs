@@ -2,7 +2,7 @@ using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>A pod's record on disk (pods/UID/pod.json): what an agent restart needs to adopt the pod.</summary>
 internal sealed class PodRecord

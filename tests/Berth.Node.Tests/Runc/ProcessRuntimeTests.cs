@@ -5,9 +5,9 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Berth.Api.Core;
 using Berth.Api.Meta;
-using Berth.Kubelet.Process;
+using Berth.Kubelet.Runc;
 
-namespace Berth.Kubelet.Tests.Process;
+namespace Berth.Kubelet.Tests.Runc;
 
 /// <summary>The process runtime with real runc, tini, busybox and nginx (needs root and those packages, as CI has).</summary>
 public sealed class ProcessRuntimeTests : IDisposable

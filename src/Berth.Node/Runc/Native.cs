@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>The few libc calls the process runtime makes directly (mounting without forking mount(8)).</summary>
 internal static partial class Native

@@ -5,7 +5,7 @@ using Berth.Api.Core;
 using Berth.Kubelet.Images;
 using Microsoft.Extensions.Logging;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>
 /// One container of a pod, from its first start to the pod's stop: starts runs through the shim, notices their exits,

@@ -1,4 +1,4 @@
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>One pod sandbox of the process runtime: its record, volumes, /etc files and containers.</summary>
 internal sealed class ProcessPod

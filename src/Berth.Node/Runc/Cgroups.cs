@@ -1,4 +1,4 @@
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>
 /// The host's cgroup layout, detected once: unified v2, or v1 (hybrid machines like these have memory, cpu and pids as v1

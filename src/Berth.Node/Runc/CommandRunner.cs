@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>Runs a short-lived host command (runc kill/delete/state, ip…) and collects its output.</summary>
 internal static class CommandRunner

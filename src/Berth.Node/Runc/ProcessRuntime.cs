@@ -5,7 +5,7 @@ using Berth.Kubelet.Network;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 public sealed record ProcessRuntimeOptions
 {

@@ -2,9 +2,9 @@ using System.Text;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
-using Berth.Kubelet.Process;
+using Berth.Kubelet.Runc;
 
-namespace Berth.Kubelet.Tests.Process;
+namespace Berth.Kubelet.Tests.Runc;
 
 /// <summary>The node agent with the process runtime against a real API server: what the agent resolves reaches the container.</summary>
 public sealed class ProcessAgentTests(ServerFixture fx) : IClassFixture<ServerFixture>

@@ -1,6 +1,6 @@
 using Berth.Kubelet.Images;
 
-namespace Berth.Kubelet.Tests.Process;
+namespace Berth.Kubelet.Tests.Runc;
 
 public sealed class ImageCatalogTests
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Berth.Kubelet.Process;
+namespace Berth.Kubelet.Runc;
 
 /// <summary>
 /// kubectl exec into a container: `runc exec` wired to the session's streams. Without a TTY the streams are plain pipes;

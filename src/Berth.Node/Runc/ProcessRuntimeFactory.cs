@@ -1,0 +1,12 @@
+using Berth.Kubelet.Network;
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Kubelet.Runc;
+
+/// <summary>How the host builds the process runtime: state under DATA/node, the node's pod network.</summary>
+public static class ProcessRuntimeFactory
+{
+    /// <summary>Fails with <see cref="InvalidOperationException"/> (a one-line reason) when runc, tini or a C compiler is missing.</summary>
+    public static ProcessRuntime Create(string dataDir, IPodNetwork network, ILogger log)
+        => new(new ProcessRuntimeOptions { StateDir = Path.Combine(dataDir, "node"), Network = network }, log);
+}
