@@ -21,6 +21,8 @@ public static partial class StatefulSetUtils
     public const string Retain = "Retain";
     public const string Delete = "Delete";
     public const string AppsV1 = "apps/v1";
+    /// <summary>Opt-in (value "true"): recover an OrderedReady rolling update stuck on a pod of a broken template (kubernetes #67250).</summary>
+    public const string RecoverStuckRolloutAnnotation = "berth.io/recover-stuck-rollout";
 
     [GeneratedRegex("^(.*)-([0-9]+)$", RegexOptions.CultureInvariant)]
     private static partial Regex OrdinalPattern();
@@ -91,6 +93,29 @@ public static partial class StatefulSetUtils
     }
 
     public static bool IsHealthy(Pod p) => IsRunningAndReady(p) && !IsTerminating(p);
+
+    /// <summary>isUnavailable: not healthy, or not yet available for minReadySeconds (a pod not created yet is unavailable).</summary>
+    public static bool IsUnavailable(Pod p, int minReadySeconds, DateTimeOffset now) => !IsHealthy(p) || !IsRunningAndAvailable(p, minReadySeconds, now);
+
+    public static bool RecoversStuckRollout(StatefulSet set)
+        => string.Equals(set.Metadata.Annotation(RecoverStuckRolloutAnnotation), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// getStatefulSetMaxUnavailable: an int, or a percentage of the replicas rounded down; at least 1; 1 when unset.
+    /// False with upstream's message for a value that is neither (validation refuses those; an old object may hold one).
+    /// </summary>
+    public static bool TryMaxUnavailable(System.Text.Json.JsonElement? value, int replicas, out int result, out string error)
+    {
+        result = 1; error = "";
+        if (value is not { } v || v.ValueKind is System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) return true;
+        IntOrString parsed;
+        if (v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetInt32(out var i)) parsed = IntOrString.FromInt(i);
+        else if (v.ValueKind == System.Text.Json.JsonValueKind.String) parsed = IntOrString.FromString(v.GetString() ?? "");
+        else { error = $"invalid value for IntOrString: {v.GetRawText()}"; return false; }
+        if (!IntOrString.TryGetScaledValueFromIntOrPercent(parsed, replicas, roundUp: false, out var n, out error)) return false;
+        result = Math.Max(1, n);
+        return true;
+    }
 
     public static string? PodRevision(Pod p) => p.Metadata.Label(RevisionLabel);
 
