@@ -402,15 +402,17 @@ public sealed partial class StatefulSetController
     private async Task CreateClaimsAsync(StatefulSet set, Pod pod, CancellationToken ct)
     {
         var errors = new List<string>();
-        foreach (var (_, claim) in Claims(set, Ordinal(pod)))
+        int ordinal = Ordinal(pod);
+        foreach (var template in set.Spec?.VolumeClaimTemplates ?? [])
         {
-            var name = claim.Metadata.Name!;
-            var cached = _claims.Get(claim.Metadata.Namespace, name);
+            var name = ClaimName(set, template, ordinal);
+            var cached = _claims.Get(set.Metadata.Namespace, name);
             if (cached is not null)
             {
                 if (cached.Metadata.DeletionTimestamp is not null) errors.Add($"pvc {name} is being deleted");
                 continue;
             }
+            var claim = ClaimFor(set, template, ordinal); // copied only when it is to be created
             try
             {
                 await _client.CreateAsync(claim, ct);
@@ -458,25 +460,24 @@ public sealed partial class StatefulSetController
     private bool PodClaimIsStale(StatefulSet set, Pod pod)
     {
         if (RetentionPolicy(set).WhenScaled == Retain) return false;
-        foreach (var (_, claim) in Claims(set, Ordinal(pod)))
-            if (_claims.Get(claim.Metadata.Namespace, claim.Metadata.Name!) is { } c && HasStalePodRef(c, pod)) return true;
+        foreach (var name in ClaimNames(set, Ordinal(pod)))
+            if (_claims.Get(set.Metadata.Namespace, name) is { } c && HasStalePodRef(c, pod)) return true;
         return false;
     }
 
     private bool ClaimsMatchRetentionPolicy(StatefulSet set, Pod pod)
     {
-        foreach (var (_, claim) in Claims(set, Ordinal(pod)))
-            if (_claims.Get(claim.Metadata.Namespace, claim.Metadata.Name!) is { } c && !IsClaimOwnerUpToDate(c, set, pod)) return false;
+        foreach (var name in ClaimNames(set, Ordinal(pod)))
+            if (_claims.Get(set.Metadata.Namespace, name) is { } c && !IsClaimOwnerUpToDate(c, set, pod)) return false;
         return true;
     }
 
     /// <summary>UpdatePodClaimForRetentionPolicy.</summary>
     private async Task UpdateClaimsForRetentionAsync(StatefulSet set, Pod pod, CancellationToken ct)
     {
-        foreach (var (_, template) in Claims(set, Ordinal(pod)))
+        foreach (var name in ClaimNames(set, Ordinal(pod)))
         {
-            var name = template.Metadata.Name!;
-            var cached = _claims.Get(template.Metadata.Namespace, name);
+            var cached = _claims.Get(set.Metadata.Namespace, name);
             if (cached is null) continue; // picked up next time
             if (HasUnexpectedController(cached, set, pod))
                 _events.Event(set, EventRecorder.Warning, "ConflictingController",
