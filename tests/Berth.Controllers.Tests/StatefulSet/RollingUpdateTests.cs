@@ -143,4 +143,21 @@ public sealed class RollingUpdateTests
         Assert.Equal(r1, Revision(await h.GetAsync<Pod>("web-2"))); // web-1 blocks the ordered pass before web-2
         Assert.DoesNotContain(await h.EventsAsync(), e => e.Reason == "RecreatingStuckPod");
     }
+
+    [Fact]
+    public async Task MinReadySeconds_holds_availableReplicas_and_the_next_ordinal_until_a_pod_has_been_ready_that_long()
+    {
+        await using var h = await StsHarness.StartAsync();
+        h.Kubelet();
+        var set = StsHarness.Web(replicas: 2, claims: false);
+        set.Spec!.MinReadySeconds = 3;
+        await h.Client.CreateAsync(set);
+        await h.WaitStatusAsync(s => s.ReadyReplicas == 1, "web-0 ready");
+        var st = (await h.SetAsync()).Status!;
+        Assert.Equal(0, st.AvailableReplicas ?? 0);
+        Assert.Null(await h.GetAsync<Pod>("web-1")); // OrderedReady waits for web-0 to be available, not just Ready
+        await h.WaitStatusAsync(s => s.ReadyReplicas == 1 && s.AvailableReplicas == 1, "web-0 available after 3 s");
+        await h.WaitStatusAsync(s => s.ReadyReplicas == 2 && s.AvailableReplicas == 1, "web-1 ready, not yet available");
+        await h.WaitStatusAsync(s => s.AvailableReplicas == 2, "both available");
+    }
 }
