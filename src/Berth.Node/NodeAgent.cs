@@ -314,13 +314,16 @@ public sealed class NodeAgent
         var (ns, name) = KubeObjects.SplitKey(key);
         var pod = _pods.Get(key);
 
-        // Sandboxes for this name that belong to no current pod (deleted, or replaced by a pod with a new uid).
-        foreach (var s in Runtime.ListPods())
-            if (s.Pod.Namespace == (ns ?? "") && s.Pod.Name == name && s.Pod.Uid != pod?.Metadata.Uid && !_stopping.ContainsKey(s.Pod.Uid))
-            {
-                _log.LogInformation("node {Node}: stopping orphaned pod {Key} ({Uid})", NodeName, key, s.Pod.Uid);
-                StartStop(key, new Pod { Metadata = new ObjectMeta { Namespace = s.Pod.Namespace, Name = s.Pod.Name, Uid = s.Pod.Uid } }, 0, ct);
-            }
+        // Sandboxes for this name that belong to no current pod (deleted, or replaced by a pod with a new uid). Looked for
+        // only while the current pod has no sandbox: an orphan is found before its replacement starts, and listing every
+        // sandbox on each status sync would cost O(pods) per sync.
+        if (pod?.Metadata.Uid is not { } current || Runtime.Status(current) is null)
+            foreach (var s in Runtime.ListPods())
+                if (s.Pod.Namespace == (ns ?? "") && s.Pod.Name == name && s.Pod.Uid != pod?.Metadata.Uid && !_stopping.ContainsKey(s.Pod.Uid))
+                {
+                    _log.LogInformation("node {Node}: stopping orphaned pod {Key} ({Uid})", NodeName, key, s.Pod.Uid);
+                    StartStop(key, new Pod { Metadata = new ObjectMeta { Namespace = s.Pod.Namespace, Name = s.Pod.Name, Uid = s.Pod.Uid } }, 0, ct);
+                }
 
         if (pod is null || pod.Spec?.NodeName != NodeName || pod.Metadata.Uid is not { } uid) return;
 

@@ -24,8 +24,9 @@ public sealed record NodeAgentOptions
     public TimeSpan NodeStatusInterval { get; init; } = TimeSpan.FromSeconds(40);
     /// <summary>Every pod is re-synced this often (kubelet: about a minute).</summary>
     public TimeSpan PodResync { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>Pod sync workers (a stop waiting out a grace period does not hold one).</summary>
-    public int Workers { get; init; } = 4;
+    /// <summary>Pod sync workers (a stop waiting out a grace period does not hold one). Status writes wait on durable
+    /// commits, so many pods are synced at once (the kubelet has a worker per pod).</summary>
+    public int Workers { get; init; } = 16;
     public string KubeletVersion { get; init; } = "v1.32.0-berth";
     /// <summary>The kubelet API for logs, exec and port-forward (served while the agent runs, its port published in the
     /// Node's status); null serves none and publishes port 10250.</summary>

@@ -391,6 +391,8 @@ public sealed class SimulatedRuntime : IPodRuntime, Streaming.IPortForwardTarget
     {
         public string Name { get; } = name;
         public string Image { get; } = image;
+        /// <summary>Computed once: status snapshots are taken on every pod sync.</summary>
+        private readonly string _imageId = ImageId(image);
         public Task Task { get; set; } = Task.CompletedTask;
         public ContainerRunState State { get; set; } = ContainerRunState.Waiting;
         public string? Reason { get; set; } = "ContainerCreating";
@@ -428,7 +430,7 @@ public sealed class SimulatedRuntime : IPodRuntime, Streaming.IPortForwardTarget
         {
             Name = Name,
             Image = Image,
-            ImageId = ImageId(Image),
+            ImageId = _imageId,
             ContainerId = Id,
             State = State,
             Reason = State == ContainerRunState.Terminated ? Termination?.Reason : Reason,

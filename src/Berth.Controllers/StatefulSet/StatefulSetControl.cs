@@ -188,21 +188,35 @@ public sealed partial class StatefulSetController
 
         if (set.Spec?.UpdateStrategy?.Type == OnDelete) return (pass.Status, null);
 
-        // Rolling update: from the highest ordinal down to the partition, one pod at a time.
-        int updateMin = set.Spec?.UpdateStrategy?.RollingUpdate?.Partition ?? 0;
-        for (int target = pass.Replicas.Length - 1; target >= updateMin; target--)
+        return await RollingUpdateAsync(pass, ct);
+    }
+
+    /// <summary>
+    /// updateStatefulSetAfterInvariantEstablished (upstream with MaxUnavailableStatefulSet): when at most maxUnavailable
+    /// replicas are unavailable, delete up to the difference of the pods not at the update revision, highest ordinal
+    /// first, down to the partition. maxUnavailable defaults to 1, which is the one-pod-at-a-time rolling update.
+    /// </summary>
+    private async Task<(StatefulSetStatus, Exception?)> RollingUpdateAsync(Pass pass, CancellationToken ct)
+    {
+        var set = pass.Set;
+        var ru = set.Spec?.UpdateStrategy?.RollingUpdate;
+        int updateMin = ru?.Partition ?? 0;
+        if (!TryMaxUnavailable(ru?.MaxUnavailable, pass.Replicas.Length, out var maxUnavailable, out var invalid))
+            return (pass.Status, new StatefulSetSyncException(invalid));
+        int unavailable = 0;
+        foreach (var p in pass.Replicas) if (IsUnavailable(p, pass.MinReady, pass.Now)) unavailable++;
+        if (unavailable > maxUnavailable) return (pass.Status, null);
+
+        int toDelete = maxUnavailable - unavailable, deleted = 0;
+        for (int target = pass.Replicas.Length - 1; target >= updateMin && deleted < toDelete; target--)
         {
             var p = pass.Replicas[target];
-            if (!IsCreated(p)) return (pass.Status, null);
-            if (PodRevision(p) != update.Metadata.Name && !IsTerminating(p))
-            {
-                Log.LogInformation("pod {Pod} of statefulset {Set} is terminating for update", p.Metadata.Name, set.Metadata.Name);
-                try { await DeletePodAsync(set, p, ct); }
-                catch (Exception e) when (e is not OperationCanceledException) { return (pass.Status, e); }
-                pass.Status.CurrentReplicas--;
-                return (pass.Status, null);
-            }
-            if (!IsHealthy(p) || !IsRunningAndAvailable(p, pass.MinReady, pass.Now)) return (pass.Status, null);
+            if (!IsCreated(p) || PodRevision(p) == pass.Update.Metadata.Name || IsTerminating(p)) continue;
+            Log.LogInformation("pod {Pod} of statefulset {Set} is terminating for update", p.Metadata.Name, set.Metadata.Name);
+            try { await DeletePodAsync(set, p, ct); }
+            catch (Exception e) when (e is not OperationCanceledException) { return (pass.Status, e); }
+            deleted++;
+            pass.Status.CurrentReplicas--;
         }
         return (pass.Status, null);
     }
@@ -255,12 +269,34 @@ public sealed partial class StatefulSetController
             return pass.Monotonic;
         }
         if (IsPending(pod)) await CreateMissingClaimsAsync(set, pod, ct);
+        if (pass.Monotonic && IsStuckOnOldRevision(pass, i, pod))
+        {
+            // Beyond upstream (kubernetes #67250), opted into by annotation: the template was changed while this pod,
+            // made from an earlier one, never became Ready; it is recreated at the update revision instead of blocking.
+            // (Our cache may still show a pod deleted a moment ago: only a delete that happened now is reported.)
+            if (await DeletePodAsync(set, pod, ct))
+                _events.Event(set, EventRecorder.Normal, "RecreatingStuckPod",
+                    $"StatefulSet {set.Metadata.Namespace}/{set.Metadata.Name} is recreating Pod {pod.Metadata.Name}: it is not Ready at revision {PodRevision(pod)} and the update revision is {pass.Update.Metadata.Name}");
+            return true;
+        }
         if (pass.Monotonic && (IsTerminating(pod) || !IsRunningAndReady(pod) || !IsRunningAndAvailable(pod, pass.MinReady, pass.Now))) return true;
 
         bool retentionMatch = ClaimsMatchRetentionPolicy(pass.UpdateSet, pod);
         if (IdentityMatches(set, pod) && StorageMatches(set, pod) && retentionMatch) return false;
         await UpdateStatefulPodAsync(pass.UpdateSet, KubeObjects.DeepCopy(pod), ct);
         return false;
+    }
+
+    /// <summary>
+    /// With <see cref="RecoverStuckRolloutAnnotation"/> and a RollingUpdate: a created, not terminating pod at or above the
+    /// partition that is not Running and Ready and not at the update revision.
+    /// </summary>
+    private static bool IsStuckOnOldRevision(Pass pass, int index, Pod pod)
+    {
+        var set = pass.Set;
+        if (!RecoversStuckRollout(set) || set.Spec?.UpdateStrategy?.Type != RollingUpdate) return false;
+        if (index < (set.Spec.UpdateStrategy.RollingUpdate?.Partition ?? 0)) return false;
+        return IsCreated(pod) && !IsTerminating(pod) && !IsRunningAndReady(pod) && PodRevision(pod) != pass.Update.Metadata.Name;
     }
 
     private async Task<bool> ProcessCondemnedAsync(Pass pass, int i, CancellationToken ct)
@@ -366,15 +402,17 @@ public sealed partial class StatefulSetController
     private async Task CreateClaimsAsync(StatefulSet set, Pod pod, CancellationToken ct)
     {
         var errors = new List<string>();
-        foreach (var (_, claim) in Claims(set, Ordinal(pod)))
+        int ordinal = Ordinal(pod);
+        foreach (var template in set.Spec?.VolumeClaimTemplates ?? [])
         {
-            var name = claim.Metadata.Name!;
-            var cached = _claims.Get(claim.Metadata.Namespace, name);
+            var name = ClaimName(set, template, ordinal);
+            var cached = _claims.Get(set.Metadata.Namespace, name);
             if (cached is not null)
             {
                 if (cached.Metadata.DeletionTimestamp is not null) errors.Add($"pvc {name} is being deleted");
                 continue;
             }
+            var claim = ClaimFor(set, template, ordinal); // copied only when it is to be created
             try
             {
                 await _client.CreateAsync(claim, ct);
@@ -405,15 +443,16 @@ public sealed partial class StatefulSetController
         catch (Exception e) when (e is not OperationCanceledException) { RecordPodEvent("update", set, pod, e); throw; }
     }
 
-    /// <summary>DeleteStatefulPod, preconditioned on the pod's UID: a pod that is gone or was replaced counts as deleted.</summary>
-    private async Task DeletePodAsync(StatefulSet set, Pod pod, CancellationToken ct)
+    /// <summary>DeleteStatefulPod, preconditioned on the pod's UID: a pod that is gone or was replaced counts as deleted (false: not by this call).</summary>
+    private async Task<bool> DeletePodAsync(StatefulSet set, Pod pod, CancellationToken ct)
     {
         try
         {
             await _client.DeleteAsync<Pod>(pod.Metadata.Namespace, pod.Metadata.Name!, new DeleteRequest { PreconditionUid = pod.Metadata.Uid }, ct);
             RecordPodEvent("delete", set, pod, null);
+            return true;
         }
-        catch (ApiStatusException e) when (e.IsNotFound || e.IsConflict) { }
+        catch (ApiStatusException e) when (e.IsNotFound || e.IsConflict) { return false; }
         catch (Exception e) when (e is not OperationCanceledException) { RecordPodEvent("delete", set, pod, e); throw; }
     }
 
@@ -421,25 +460,24 @@ public sealed partial class StatefulSetController
     private bool PodClaimIsStale(StatefulSet set, Pod pod)
     {
         if (RetentionPolicy(set).WhenScaled == Retain) return false;
-        foreach (var (_, claim) in Claims(set, Ordinal(pod)))
-            if (_claims.Get(claim.Metadata.Namespace, claim.Metadata.Name!) is { } c && HasStalePodRef(c, pod)) return true;
+        foreach (var name in ClaimNames(set, Ordinal(pod)))
+            if (_claims.Get(set.Metadata.Namespace, name) is { } c && HasStalePodRef(c, pod)) return true;
         return false;
     }
 
     private bool ClaimsMatchRetentionPolicy(StatefulSet set, Pod pod)
     {
-        foreach (var (_, claim) in Claims(set, Ordinal(pod)))
-            if (_claims.Get(claim.Metadata.Namespace, claim.Metadata.Name!) is { } c && !IsClaimOwnerUpToDate(c, set, pod)) return false;
+        foreach (var name in ClaimNames(set, Ordinal(pod)))
+            if (_claims.Get(set.Metadata.Namespace, name) is { } c && !IsClaimOwnerUpToDate(c, set, pod)) return false;
         return true;
     }
 
     /// <summary>UpdatePodClaimForRetentionPolicy.</summary>
     private async Task UpdateClaimsForRetentionAsync(StatefulSet set, Pod pod, CancellationToken ct)
     {
-        foreach (var (_, template) in Claims(set, Ordinal(pod)))
+        foreach (var name in ClaimNames(set, Ordinal(pod)))
         {
-            var name = template.Metadata.Name!;
-            var cached = _claims.Get(template.Metadata.Namespace, name);
+            var cached = _claims.Get(set.Metadata.Namespace, name);
             if (cached is null) continue; // picked up next time
             if (HasUnexpectedController(cached, set, pod))
                 _events.Event(set, EventRecorder.Warning, "ConflictingController",

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Berth.Api.Apps;
 using Berth.Api.Core;
 using Berth.Api.Meta;
@@ -8,7 +7,7 @@ using Berth.Client;
 namespace Berth.Controllers.StatefulSets;
 
 /// <summary>pkg/controller/statefulset/stateful_set_utils.go: identity, storage, revisions and health of stateful pods.</summary>
-public static partial class StatefulSetUtils
+public static class StatefulSetUtils
 {
     public const string PodNameLabel = "statefulset.kubernetes.io/pod-name";
     public const string PodIndexLabel = "apps.kubernetes.io/pod-index";
@@ -21,17 +20,25 @@ public static partial class StatefulSetUtils
     public const string Retain = "Retain";
     public const string Delete = "Delete";
     public const string AppsV1 = "apps/v1";
+    /// <summary>Opt-in (value "true"): recover an OrderedReady rolling update stuck on a pod of a broken template (kubernetes #67250).</summary>
+    public const string RecoverStuckRolloutAnnotation = "berth.io/recover-stuck-rollout";
 
-    [GeneratedRegex("^(.*)-([0-9]+)$", RegexOptions.CultureInvariant)]
-    private static partial Regex OrdinalPattern();
-
-    /// <summary>getParentNameAndOrdinal: ("", -1) when the name is not "&lt;parent&gt;-&lt;int&gt;".</summary>
+    /// <summary>getParentNameAndOrdinal (upstream's <c>^(.*)-([0-9]+)$</c>): ("", -1) when the name is not "&lt;parent&gt;-&lt;int&gt;".
+    /// Parsed by hand: it runs for every pod of a set on every sync.</summary>
     public static (string Parent, int Ordinal) ParentAndOrdinal(string? podName)
     {
-        var m = OrdinalPattern().Match(podName ?? "");
-        if (!m.Success) return ("", -1);
-        if (!int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var ord)) return ("", -1);
-        return (m.Groups[1].Value, ord);
+        if (podName is null) return ("", -1);
+        int dash = podName.LastIndexOf('-');
+        if (dash < 0 || dash == podName.Length - 1) return ("", -1);
+        long ord = 0;
+        for (int i = dash + 1; i < podName.Length; i++)
+        {
+            char c = podName[i];
+            if (c < '0' || c > '9') return ("", -1);
+            ord = ord * 10 + (c - '0');
+            if (ord > int.MaxValue) return ("", -1);
+        }
+        return (podName[..dash], (int)ord);
     }
 
     public static int Ordinal(Pod pod) => ParentAndOrdinal(pod.Metadata.Name).Ordinal;
@@ -92,31 +99,58 @@ public static partial class StatefulSetUtils
 
     public static bool IsHealthy(Pod p) => IsRunningAndReady(p) && !IsTerminating(p);
 
+    /// <summary>isUnavailable: not healthy, or not yet available for minReadySeconds (a pod not created yet is unavailable).</summary>
+    public static bool IsUnavailable(Pod p, int minReadySeconds, DateTimeOffset now) => !IsHealthy(p) || !IsRunningAndAvailable(p, minReadySeconds, now);
+
+    public static bool RecoversStuckRollout(StatefulSet set)
+        => string.Equals(set.Metadata.Annotation(RecoverStuckRolloutAnnotation), "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// getStatefulSetMaxUnavailable: an int, or a percentage of the replicas rounded down; at least 1; 1 when unset.
+    /// False with upstream's message for a value that is neither (validation refuses those; an old object may hold one).
+    /// </summary>
+    public static bool TryMaxUnavailable(System.Text.Json.JsonElement? value, int replicas, out int result, out string error)
+    {
+        result = 1; error = "";
+        if (value is not { } v || v.ValueKind is System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) return true;
+        IntOrString parsed;
+        if (v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetInt32(out var i)) parsed = IntOrString.FromInt(i);
+        else if (v.ValueKind == System.Text.Json.JsonValueKind.String) parsed = IntOrString.FromString(v.GetString() ?? "");
+        else { error = $"invalid value for IntOrString: {v.GetRawText()}"; return false; }
+        if (!IntOrString.TryGetScaledValueFromIntOrPercent(parsed, replicas, roundUp: false, out var n, out error)) return false;
+        result = Math.Max(1, n);
+        return true;
+    }
+
     public static string? PodRevision(Pod p) => p.Metadata.Label(RevisionLabel);
 
     // ------------------------------------------------------------------ identity and storage
 
-    /// <summary>getPersistentVolumeClaims: the claims of the pod at an ordinal, keyed by template (volume) name, in template order.</summary>
-    public static List<(string Volume, PersistentVolumeClaim Claim)> Claims(StatefulSet set, int ordinal)
+    /// <summary>getPersistentVolumeClaims for one template: the claim it makes for an ordinal: the template's copy, named, in the set's namespace, with the selector's labels.</summary>
+    public static PersistentVolumeClaim ClaimFor(StatefulSet set, PersistentVolumeClaim template, int ordinal)
     {
-        var result = new List<(string, PersistentVolumeClaim)>();
-        foreach (var t in set.Spec?.VolumeClaimTemplates ?? [])
-        {
-            var claim = KubeObjects.DeepCopy(t);
-            claim.ApiVersion = "v1";
-            claim.Kind = "PersistentVolumeClaim";
-            claim.Status = null;
-            claim.Metadata.Name = ClaimName(set, t, ordinal);
-            claim.Metadata.Namespace = set.Metadata.Namespace;
-            claim.Metadata.ResourceVersion = null;
-            claim.Metadata.Uid = null;
-            claim.Metadata.CreationTimestamp = null;
-            var labels = claim.Metadata.Labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(claim.Metadata.Labels);
-            foreach (var (k, v) in set.Spec?.Selector?.MatchLabels ?? []) labels[k] = v;
-            claim.Metadata.Labels = labels.Count > 0 ? labels : null;
-            result.Add((t.Metadata.Name ?? "", claim));
-        }
-        return result;
+        var claim = KubeObjects.DeepCopy(template);
+        claim.ApiVersion = "v1";
+        claim.Kind = "PersistentVolumeClaim";
+        claim.Status = null;
+        claim.Metadata.Name = ClaimName(set, template, ordinal);
+        claim.Metadata.Namespace = set.Metadata.Namespace;
+        claim.Metadata.ResourceVersion = null;
+        claim.Metadata.Uid = null;
+        claim.Metadata.CreationTimestamp = null;
+        var labels = claim.Metadata.Labels is null ? new Dictionary<string, string>() : new Dictionary<string, string>(claim.Metadata.Labels);
+        foreach (var (k, v) in set.Spec?.Selector?.MatchLabels ?? []) labels[k] = v;
+        claim.Metadata.Labels = labels.Count > 0 ? labels : null;
+        return claim;
+    }
+
+    /// <summary>The names of the claims of the pod at an ordinal, in template order (no copies: checks run on every sync).</summary>
+    public static List<string> ClaimNames(StatefulSet set, int ordinal)
+    {
+        var templates = set.Spec?.VolumeClaimTemplates;
+        var names = new List<string>(templates?.Count ?? 0);
+        foreach (var t in templates ?? []) names.Add(ClaimName(set, t, ordinal));
+        return names;
     }
 
     public static OwnerReference ControllerRef(StatefulSet set) => new()
@@ -183,11 +217,14 @@ public static partial class StatefulSetUtils
 
     public static void UpdateStorage(StatefulSet set, Pod pod)
     {
-        var claims = Claims(set, Ordinal(pod));
-        var names = claims.Select(c => c.Volume).ToHashSet(StringComparer.Ordinal);
+        int ordinal = Ordinal(pod);
+        var names = new HashSet<string>(StringComparer.Ordinal);
         var volumes = new List<Volume>();
-        foreach (var (name, claim) in claims)
-            volumes.Add(new Volume { Name = name, PersistentVolumeClaim = new PersistentVolumeClaimVolumeSource { ClaimName = claim.Metadata.Name } });
+        foreach (var t in set.Spec?.VolumeClaimTemplates ?? [])
+        {
+            names.Add(t.Metadata.Name ?? "");
+            volumes.Add(new Volume { Name = t.Metadata.Name ?? "", PersistentVolumeClaim = new PersistentVolumeClaimVolumeSource { ClaimName = ClaimName(set, t, ordinal) } });
+        }
         foreach (var v in pod.Spec?.Volumes ?? [])
             if (!names.Contains(v.Name ?? "")) volumes.Add(v);
         pod.Spec ??= new PodSpec();

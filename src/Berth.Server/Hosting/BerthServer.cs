@@ -153,7 +153,8 @@ public sealed class BerthServer : IAsyncDisposable
         if (On(ControllerNames.Namespace))
             manager.Run(new NamespaceController(manager.Client, manager.Informers, logs.CreateLogger("namespace-controller")), workers: 2);
         if (On(ControllerNames.Scheduler))
-            manager.Run(new Scheduler(manager.Client, manager.Informers, Recorder(Scheduler.SchedulerName), logs.CreateLogger("scheduler")), workers: 4);
+            // Scheduling cycles are serial (one lock); binding waits on durable writes, so many bindings are kept in flight.
+            manager.Run(new Scheduler(manager.Client, manager.Informers, Recorder(Scheduler.SchedulerName), logs.CreateLogger("scheduler")), workers: 16);
         if (On(ControllerNames.StatefulSet))
             manager.Run(new StatefulSetController(manager.Client, manager.Informers, Recorder("statefulset-controller"), logs.CreateLogger("statefulset-controller")), workers: 4);
         if (On(ControllerNames.Endpoints))

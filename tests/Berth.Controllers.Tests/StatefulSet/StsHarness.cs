@@ -62,7 +62,10 @@ internal sealed class StsHarness : IAsyncDisposable
     }
 
     /// <summary>Marks every pending, non-terminating pod whose name passes <paramref name="allow"/> Running and Ready, until disposed.</summary>
-    public void Kubelet(Func<string, bool>? allow = null)
+    public void Kubelet(Func<string, bool>? allow = null) => KubeletFor(allow is null ? null : p => allow(p.Metadata.Name!));
+
+    /// <summary>Marks every pending, non-terminating pod that passes <paramref name="allow"/> Running and Ready, until disposed.</summary>
+    public void KubeletFor(Func<Pod, bool>? allow)
     {
         _kubeletCts = new CancellationTokenSource();
         var ct = _kubeletCts.Token;
@@ -73,7 +76,7 @@ internal sealed class StsHarness : IAsyncDisposable
                 try
                 {
                     foreach (var p in (await Client.ListAsync<Pod>(Ns, null, ct)).Items)
-                        if (p.Status?.Phase == "Pending" && p.Metadata.DeletionTimestamp is null && (allow?.Invoke(p.Metadata.Name!) ?? true))
+                        if (p.Status?.Phase == "Pending" && p.Metadata.DeletionTimestamp is null && (allow?.Invoke(p) ?? true))
                             await TrySetRunningReadyAsync(p, ct);
                     await Task.Delay(30, ct);
                 }

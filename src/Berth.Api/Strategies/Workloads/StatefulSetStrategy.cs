@@ -118,7 +118,8 @@ public sealed class StatefulSetStrategy : ResourceStrategy<StatefulSet>
         if (ru.MaxUnavailable is { } mu)
         {
             var p = path.Child("maxUnavailable");
-            var shown = new GoValue(IntOrStr.IsInt(mu, out var i) ? i.ToString(CultureInfo.InvariantCulture) : IntOrStr.IsString(mu, out var s) ? s : mu.GetRawText());
+            // field.Invalid prints an intstr.IntOrString value with %#v (its String method has a pointer receiver).
+            var shown = IntOrStr.GoString(mu);
             Percent.ValidatePositiveIntOrPercent(mu, shown, p, errors);
             if (Percent.Value(mu) == 0) errors.Add(FieldError.Invalid(p, shown, "cannot be 0"));
             Percent.NotMoreThan100(mu, shown, p, errors);
