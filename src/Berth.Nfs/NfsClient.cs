@@ -107,13 +107,19 @@ public sealed class NfsClient : IDisposable
         lock (_lock) Check(LibNfs.nfs_rename(Ctx, f, t), "rename", f);
     }
 
+    /// <summary>A symlink's target. libnfs 4.0 copies the target without its end (a stray byte follows), so the length comes
+    /// from lstat.</summary>
     public string ReadLink(string path)
     {
         var p = Abs(path);
         var buf = new byte[4096];
-        lock (_lock) Check(LibNfs.nfs_readlink(Ctx, p, buf, buf.Length - 1), "readlink", p);
-        var len = Array.IndexOf(buf, (byte)0);
-        return Encoding.UTF8.GetString(buf, 0, len < 0 ? buf.Length : len);
+        lock (_lock)
+        {
+            Check(LibNfs.nfs_lstat64(Ctx, p, out var st), "readlink", p);
+            if ((NfsStat.TypeOf(st.Mode)) != NfsFileType.Symlink) throw new NfsException($"readlink {p}: not a symbolic link", 22);
+            Check(LibNfs.nfs_readlink(Ctx, p, buf, buf.Length - 1), "readlink", p);
+            return Encoding.UTF8.GetString(buf, 0, (int)Math.Min((long)st.Size, buf.Length - 1));
+        }
     }
 
     /// <summary>The entries of a directory, without "." and "..". Types come from the listing itself (no extra stat).</summary>

@@ -64,10 +64,11 @@ public static class NfsPath
     }
 
     /// <summary>
-    /// mkdir -p without following symlinks: creates the missing components of <paramref name="relative"/> with
-    /// <paramref name="mode"/>. Returns true when the last component was created by this call, false when it existed.
+    /// mkdir -p without following symlinks: creates the missing components of <paramref name="relative"/>, the last with
+    /// <paramref name="mode"/>, the ones above it with <paramref name="parentMode"/> (default: the same). Returns true when
+    /// the last component was created by this call, false when it existed.
     /// </summary>
-    public static bool EnsureDirectory(NfsClient nfs, string relative, int mode)
+    public static bool EnsureDirectory(NfsClient nfs, string relative, int mode, int? parentMode = null)
     {
         Validate(relative);
         var prefixes = Prefixes(relative);
@@ -78,7 +79,8 @@ public static class NfsPath
             var st = nfs.LStat(p);
             if (st is null)
             {
-                try { nfs.Mkdir(p, mode); created = i == prefixes.Count - 1; continue; }
+                var last = i == prefixes.Count - 1;
+                try { nfs.Mkdir(p, last ? mode : parentMode ?? mode); created = last; continue; }
                 catch (NfsException e) when (e.AlreadyExists) { st = nfs.LStat(p); }
                 if (st is null) throw new UnsafePathException($"\"{p}\" vanished while being created");
             }

@@ -98,11 +98,16 @@ static int op_symlink(const char *target, const char *path) { return LOCKED(nfs_
 
 static int op_readlink(const char *path, char *buf, size_t size)
 {
-	/* libnfs copies the target without a terminating NUL. */
-	memset(buf, 0, size);
-	int r = LOCKED(nfs_readlink(nfs, path, buf, (int)size - 1));
+	/* libnfs copies the target without its terminating NUL (a stray byte follows): the length comes from lstat. */
+	struct nfs_stat_64 s;
+	pthread_mutex_lock(&nfs_lock);
+	int r = nfs_lstat64(nfs, path, &s);
+	if (r == 0)
+		r = nfs_readlink(nfs, path, buf, (int)size - 1);
+	pthread_mutex_unlock(&nfs_lock);
 	if (r < 0)
 		return r;
+	buf[s.nfs_size < size - 1 ? s.nfs_size : size - 1] = '\0';
 	return 0;
 }
 
