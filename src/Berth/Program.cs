@@ -13,6 +13,8 @@ public static class Program
               Start a single-machine Berth with every default (data in ./.berth, https://127.0.0.1:6443).
           berth server --data-dir DIR --listen HOST:PORT [--runtime process|simulated] [--no-default-storage-class]
               Start Berth with explicit settings; writes DIR/kubeconfig before it reports ready.
+          berth provisioner local-path|nfs-subdir [--kubeconfig FILE] [--name PROVISIONER_NAME] [--lease-namespace NS] [--no-leader-elect] ...
+              Run one provisioner on its own against a (remote) Berth, with a Lease for leader election.
           berth version
         """;
 
@@ -29,6 +31,7 @@ public static class Program
             {
                 "up" => await RunServerAsync(ParseServer(args[1..], up: true), printExport: true),
                 "server" => await RunServerAsync(ParseServer(args[1..], up: false), printExport: false),
+                "provisioner" => await RunProvisionerAsync(args[1..]),
                 "version" => Version(),
                 _ => Fail($"unknown command \"{args[0]}\"\n{Usage}"),
             };
@@ -76,6 +79,17 @@ public static class Program
     }
 
     private static bool IsRoot() => OperatingSystem.IsLinux() && Environment.UserName == "root";
+
+    private static async Task<int> RunProvisionerAsync(string[] args)
+    {
+        using var logs = LoggerFactory.Create(b => b
+            .AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .SetMinimumLevel(LogLevel.Information));
+        using var stop = new CancellationTokenSource();
+        using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+        using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
+        return await Berth.Provisioners.Framework.StandaloneProvisioner.RunAsync(args, logs, stop.Token);
+    }
 
     private static async Task<int> RunServerAsync(ServerOptions options, bool printExport)
     {

@@ -25,6 +25,10 @@ public interface IVolumeProvisioner
     /// <summary>Grows the storage behind <paramref name="volume"/> to at least <paramref name="newSizeBytes"/> and returns the
     /// size it now has. Backends without quotas just record the size (return it unchanged).</summary>
     Task<long> ExpandAsync(PersistentVolume volume, long newSizeBytes, CancellationToken ct) => Task.FromResult(newSizeBytes);
+
+    /// <summary>Whether claims with <c>volumeMode: Block</c> can be provisioned (upstream's BlockProvisioner); when not,
+    /// they fail with "&lt;name&gt; does not support block volume provisioning" and are not retried.</summary>
+    bool SupportsBlock => false;
 }
 
 /// <summary>What to provision: the claim, its class, the chosen PV name and (WaitForFirstConsumer) the selected node.</summary>
@@ -61,4 +65,9 @@ public sealed record ProvisionedVolume
 }
 
 /// <summary>A provisioning or deletion failure with a message meant for the user (events, PV status).</summary>
-public sealed class ProvisioningException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class ProvisioningException(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>The selected node cannot take this volume (upstream's ProvisioningReschedule): the controller removes
+    /// <c>volume.kubernetes.io/selected-node</c> so that the scheduler picks a node again.</summary>
+    public bool Reschedule { get; init; }
+}

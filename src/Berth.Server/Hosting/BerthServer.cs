@@ -9,6 +9,8 @@ using Berth.Controllers.Protection;
 using Berth.Controllers.ServiceEndpoints;
 using Berth.Kubelet;
 using Berth.Controllers.StatefulSets;
+using Berth.Provisioners.Framework;
+using Berth.Provisioners.LocalPath;
 using Berth.Scheduling;
 using Berth.Server.Admission;
 using Berth.Server.Client;
@@ -85,6 +87,7 @@ public sealed class BerthServer : IAsyncDisposable
         Store = new ResourceStore(_kv, _cache, registry, AdmissionChain.Create());
         allocator.Attach(Store);
         await Bootstrap.EnsureAsync(Store, ct);
+        if (Options.DefaultStorageClass) await Bootstrap.EnsureDefaultStorageClassAsync(Store, ct);
         await StartControllersAsync(logs);
 
         var certs = Certificates.LoadOrCreate(Path.Combine(dataDir, "pki"), host is "0.0.0.0" or "::" ? [] : [host]);
@@ -146,6 +149,20 @@ public sealed class BerthServer : IAsyncDisposable
             manager.Run(new StatefulSetController(manager.Client, manager.Informers, Recorder("statefulset-controller"), logs.CreateLogger("statefulset-controller")), workers: 4);
         if (On(ControllerNames.Endpoints))
             manager.Run(new EndpointsController(manager.Client, manager.Informers, logs.CreateLogger("endpoints-controller")), workers: 2);
+        if (On(ControllerNames.LocalPathProvisioner))
+        {
+            // No Lease here: this process is the only one serving its store, so there is nobody to elect against, and a
+            // restart after a crash must provision at once rather than wait out the dead process's lease (15 s).
+            // (A standalone `berth provisioner local-path` takes a Lease; run it under another --name than this one.)
+            var localPath = new LocalPathProvisioner(new LocalPathOptions
+            {
+                Root = Options.LocalPathRoot ?? Path.Combine(Path.GetFullPath(Options.DataDir), "local-path"),
+                NodeName = new NodeAgentOptions().NodeName,
+            });
+            var options = new ProvisionControllerOptions { ProvisionerName = LocalPathOptions.DefaultProvisionerName };
+            manager.Run(new ProvisionController(manager.Client, manager.Informers, localPath, options, Recorder(options.Component),
+                logs.CreateLogger("local-path-provisioner")), workers: options.Workers);
+        }
         _components.Add(manager);
         await manager.StartInformersAsync();
         if (On(ControllerNames.NodeAgent)) StartNodeAgent(manager.Client, logs);

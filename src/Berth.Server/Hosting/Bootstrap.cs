@@ -1,4 +1,6 @@
 using Berth.Api.Core;
+using Berth.Api.Storage;
+using Berth.Provisioners.LocalPath;
 using Berth.Server.Http;
 using Berth.Server.Storage;
 
@@ -18,5 +20,25 @@ public static class Bootstrap
             try { await store.CreateAsync(nsType, null, new Namespace { Metadata = new() { Name = name } }, false, ct); }
             catch (ApiException e) when (e.Code == 409) { }
         }
+    }
+
+    public const string DefaultStorageClassName = "local-path";
+
+    /// <summary>The default class of a single-machine Berth: local-path, waiting for the first consumer so the directory is
+    /// made on the node the pod runs on. Made again at each start when missing (--no-default-storage-class to go without).</summary>
+    public static async Task EnsureDefaultStorageClassAsync(ResourceStore store, CancellationToken ct)
+    {
+        var type = store.Registry.ByKind("storage.k8s.io", "v1", "StorageClass")!;
+        if (await store.TryGetAsync<StorageClass>(type, null, DefaultStorageClassName, ct) is not null) return;
+        var sc = new StorageClass
+        {
+            Metadata = new() { Name = DefaultStorageClassName, Annotations = new() { [StorageClass.IsDefaultAnnotation] = "true" } },
+            Provisioner = LocalPathOptions.DefaultProvisionerName,
+            ReclaimPolicy = "Delete",
+            VolumeBindingMode = VolumeBindingModes.WaitForFirstConsumer,
+            AllowVolumeExpansion = true,
+        };
+        try { await store.CreateAsync(type, null, sc, false, ct); }
+        catch (ApiException e) when (e.Code == 409) { }
     }
 }

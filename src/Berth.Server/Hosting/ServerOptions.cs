@@ -7,7 +7,11 @@ public sealed record ServerOptions
     public string Listen { get; init; } = "127.0.0.1:6443";
     /// <summary>"process" (real isolated processes) or "simulated".</summary>
     public string Runtime { get; init; } = "simulated";
-    public bool DefaultStorageClass { get; init; } = true;
+    /// <summary>Create the default StorageClass <c>local-path</c> at start. Off for embedded servers (tests); the command
+    /// line turns it on unless --no-default-storage-class.</summary>
+    public bool DefaultStorageClass { get; init; }
+    /// <summary>Where the built-in local-path provisioner makes the claims' directories; default DATA_DIR/local-path.</summary>
+    public string? LocalPathRoot { get; init; }
     /// <summary>Controllers not to run (names as in <see cref="ControllerNames"/>): tests of one controller run their own.</summary>
     public IReadOnlySet<string> DisabledControllers { get; init; } = new HashSet<string>();
 }
@@ -25,6 +29,8 @@ public static class ControllerNames
     public const string Endpoints = "endpoints";
     /// <summary>The local node agent (kubelet): registers the node and runs its pods.</summary>
     public const string NodeAgent = "node-agent";
+    /// <summary>The built-in local-path provisioner (berth.io/local-path).</summary>
+    public const string LocalPathProvisioner = "local-path-provisioner";
 }
 
 /// <summary>A reason the server cannot start, printed as one line before a non-zero exit.</summary>
