@@ -31,10 +31,12 @@ public sealed class GaneshaServer : IAsyncDisposable
         StateDirectory = stateDirectory;
     }
 
+    public const int DefaultPort = 2049;
+
     /// <summary>Starts ganesha exporting <paramref name="exportDirectory"/> on 127.0.0.1:<paramref name="port"/> and returns
-    /// once it answers NFS requests.</summary>
+    /// once it answers NFS requests. With no port: 2049 unless something else listens there, else a free port.</summary>
     /// <exception cref="InvalidOperationException">ganesha is not installed, the port is taken, or it does not come up.</exception>
-    public static async Task<GaneshaServer> StartAsync(string exportDirectory, int port, string stateDirectory,
+    public static async Task<GaneshaServer> StartAsync(string exportDirectory, int? port, string stateDirectory,
         TimeSpan? timeout = null, CancellationToken ct = default)
     {
         var binary = FindBinary() ?? throw new InvalidOperationException(
@@ -43,11 +45,13 @@ public sealed class GaneshaServer : IAsyncDisposable
         stateDirectory = Path.GetFullPath(stateDirectory);
         Directory.CreateDirectory(exportDirectory);
         Directory.CreateDirectory(stateDirectory);
-        var server = new GaneshaServer(exportDirectory, port, stateDirectory);
-        await server.StopStaleAsync();
-        if (IsListening(port))
-            throw new InvalidOperationException($"cannot start the NFS server: 127.0.0.1:{port} is already in use");
-        await File.WriteAllTextAsync(server.ConfigPath, GaneshaConfig.Render(exportDirectory, port), ct);
+        // A ganesha of an earlier run with this state directory goes first: it may hold the port we want.
+        await StopStaleAsync(Path.Combine(stateDirectory, "ganesha.pid"));
+        var chosen = port ?? (IsListening(DefaultPort) ? FreePort() : DefaultPort);
+        if (IsListening(chosen))
+            throw new InvalidOperationException($"cannot start the NFS server: 127.0.0.1:{chosen} is already in use");
+        var server = new GaneshaServer(exportDirectory, chosen, stateDirectory);
+        await File.WriteAllTextAsync(server.ConfigPath, GaneshaConfig.Render(exportDirectory, chosen), ct);
 
         var psi = new ProcessStartInfo(binary)
         {
@@ -113,10 +117,10 @@ public sealed class GaneshaServer : IAsyncDisposable
     }
 
     /// <summary>Stops a ganesha left behind by an earlier run with this state directory (its pid file names it).</summary>
-    private async Task StopStaleAsync()
+    private static async Task StopStaleAsync(string pidPath)
     {
-        if (!File.Exists(PidPath)) return;
-        if (int.TryParse((await File.ReadAllTextAsync(PidPath)).Trim(), out var pid) && IsGanesha(pid))
+        if (!File.Exists(pidPath)) return;
+        if (int.TryParse((await File.ReadAllTextAsync(pidPath)).Trim(), out var pid) && IsGanesha(pid))
         {
             try
             {
@@ -126,7 +130,7 @@ public sealed class GaneshaServer : IAsyncDisposable
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or TimeoutException) { }
         }
-        File.Delete(PidPath);
+        File.Delete(pidPath);
     }
 
     private static bool IsGanesha(int pid)

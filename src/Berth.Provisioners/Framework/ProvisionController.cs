@@ -20,8 +20,10 @@ public sealed partial class ProvisionController : Controller
 {
     private const string ClaimPrefix = "pvc:";
     private const string VolumePrefix = "pv:";
-    private const string SelectedNodeIndex = "selected-node";
-    private const string WaitingByClassIndex = "waiting-by-class";
+    // Per provisioner: several ProvisionControllers (local-path, nfs-subdir) share one informer factory, and an index
+    // name can be added once per informer.
+    private readonly string SelectedNodeIndex;
+    private readonly string WaitingByClassIndex;
 
     private readonly IApiClient _client;
     private readonly IVolumeProvisioner _provisioner;
@@ -47,6 +49,8 @@ public sealed partial class ProvisionController : Controller
         _provisioner = provisioner;
         _events = events;
         Options = options;
+        SelectedNodeIndex = "selected-node/" + options.ProvisionerName;
+        WaitingByClassIndex = "waiting-by-class/" + options.ProvisionerName;
         _claims = informers.For<PersistentVolumeClaim>();
         _classes = informers.For<StorageClass>();
         _volumes = informers.For<PersistentVolume>();
