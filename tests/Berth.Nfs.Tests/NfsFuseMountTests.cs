@@ -24,6 +24,11 @@ public sealed class NfsFuseMountTests(GaneshaFixture nfs, Xunit.Abstractions.ITe
             Directory.CreateDirectory(Path.Combine(mnt, "d/e"));
             Assert.Equal("from the mount", Encoding.UTF8.GetString(c.ReadFile("vol/SUCCESS")));
             Assert.True(c.LStat("vol/d/e")!.IsDirectory);
+            c.Symlink("d/e", "vol/link");
+            Assert.Equal("d/e", new FileInfo(Path.Combine(mnt, "link")).LinkTarget);
+            File.Move(Path.Combine(mnt, "SUCCESS"), Path.Combine(mnt, "d/SUCCESS"));
+            Assert.Null(c.LStat("vol/SUCCESS"));
+            Assert.True(c.Exists("vol/d/SUCCESS"));
 
             // 50 MB through the mount: the number goes to the test output.
             var buf = new byte[1 << 20];
@@ -40,6 +45,14 @@ public sealed class NfsFuseMountTests(GaneshaFixture nfs, Xunit.Abstractions.ITe
             Assert.Equal(buf, File.ReadAllBytes(Path.Combine(nfs.Export, "vol", "big"))[(49 << 20)..]);
         }
         Assert.False(NfsFuseMount.IsMounted(mnt), "disposing unmounts");
+    }
+
+    [Fact]
+    public void The_port_comes_from_the_pv_mount_options()
+    {
+        Assert.Equal(20490, NfsFuseMount.PortFromMountOptions(["nfsvers=4.1", "port=20490"]));
+        Assert.Equal(2049, NfsFuseMount.PortFromMountOptions(null));
+        Assert.Equal(2049, NfsFuseMount.PortFromMountOptions(["port=x"]));
     }
 
     [Fact]

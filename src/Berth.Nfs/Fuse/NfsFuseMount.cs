@@ -81,6 +81,17 @@ public sealed class NfsFuseMount : IAsyncDisposable
         return new NfsFuseMount(mountPoint, server, port, remote);
     }
 
+    /// <summary>The NFS port a PV asks for: its mount option <c>port=N</c> (what mount.nfs understands; the nfs-subdir
+    /// provisioner writes it for servers not on 2049), else 2049.</summary>
+    public static int PortFromMountOptions(IEnumerable<string>? mountOptions)
+    {
+        if (mountOptions is not null)
+            foreach (var o in mountOptions)
+                if (o.StartsWith("port=", StringComparison.Ordinal) && int.TryParse(o.AsSpan(5), out var port) && port is > 0 and <= 65535)
+                    return port;
+        return 2049;
+    }
+
     /// <summary>True when <paramref name="mountPoint"/> is a mount point (per /proc/self/mountinfo).</summary>
     public static bool IsMounted(string mountPoint)
     {
