@@ -36,6 +36,7 @@ public sealed class NfsClient : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(server);
         if (string.IsNullOrEmpty(exportPath) || exportPath[0] != '/')
             throw new ArgumentException($"NFS export path must be absolute, got \"{exportPath}\"", nameof(exportPath));
+        using var signals = SignalBlock.Enter();
         var ctx = LibNfs.nfs_init_context();
         if (ctx == 0) throw new NfsException("nfs_init_context failed", 12);
         try
@@ -75,6 +76,7 @@ public sealed class NfsClient : IDisposable
         var p = Abs(path);
         lock (_lock)
         {
+            using var signals = SignalBlock.Enter();
             var rc = follow ? LibNfs.nfs_stat64(Ctx, p, out var st) : LibNfs.nfs_lstat64(Ctx, p, out st);
             if (rc == -NfsException.ENOENT) return null;
             Check(rc, "stat", p);
@@ -89,22 +91,22 @@ public sealed class NfsClient : IDisposable
     public void Mkdir(string path, int mode = 0x1ED /* 0755 */)
     {
         var p = Abs(path);
-        lock (_lock) Check(LibNfs.nfs_mkdir2(Ctx, p, mode), "mkdir", p);
+        lock (_lock) { using var signals = SignalBlock.Enter(); Check(LibNfs.nfs_mkdir2(Ctx, p, mode), "mkdir", p); }
     }
 
-    public void Rmdir(string path) { var p = Abs(path); lock (_lock) Check(LibNfs.nfs_rmdir(Ctx, p), "rmdir", p); }
-    public void Unlink(string path) { var p = Abs(path); lock (_lock) Check(LibNfs.nfs_unlink(Ctx, p), "unlink", p); }
+    public void Rmdir(string path) { var p = Abs(path); lock (_lock) { using var signals = SignalBlock.Enter(); Check(LibNfs.nfs_rmdir(Ctx, p), "rmdir", p); } }
+    public void Unlink(string path) { var p = Abs(path); lock (_lock) { using var signals = SignalBlock.Enter(); Check(LibNfs.nfs_unlink(Ctx, p), "unlink", p); } }
     /// <summary>chmod of a file. libnfs 4.0 runs NFSv4 SETATTR through an OPEN, which fails with EISDIR on directories:
     /// give directories their mode at <see cref="Mkdir"/> (the server applies it as is, no umask).</summary>
-    public void Chmod(string path, int mode) { var p = Abs(path); lock (_lock) Check(LibNfs.nfs_chmod(Ctx, p, mode), "chmod", p); }
-    public void Chown(string path, int uid, int gid) { var p = Abs(path); lock (_lock) Check(LibNfs.nfs_lchown(Ctx, p, uid, gid), "chown", p); }
-    public void Symlink(string target, string linkPath) { var p = Abs(linkPath); lock (_lock) Check(LibNfs.nfs_symlink(Ctx, target, p), "symlink", p); }
+    public void Chmod(string path, int mode) { var p = Abs(path); lock (_lock) { using var signals = SignalBlock.Enter(); Check(LibNfs.nfs_chmod(Ctx, p, mode), "chmod", p); } }
+    public void Chown(string path, int uid, int gid) { var p = Abs(path); lock (_lock) { using var signals = SignalBlock.Enter(); Check(LibNfs.nfs_lchown(Ctx, p, uid, gid), "chown", p); } }
+    public void Symlink(string target, string linkPath) { var p = Abs(linkPath); lock (_lock) { using var signals = SignalBlock.Enter(); Check(LibNfs.nfs_symlink(Ctx, target, p), "symlink", p); } }
 
     public void Rename(string from, string to)
     {
         var f = Abs(from);
         var t = Abs(to);
-        lock (_lock) Check(LibNfs.nfs_rename(Ctx, f, t), "rename", f);
+        lock (_lock) { using var signals = SignalBlock.Enter(); Check(LibNfs.nfs_rename(Ctx, f, t), "rename", f); }
     }
 
     /// <summary>A symlink's target. libnfs 4.0 copies the target without its end (a stray byte follows), so the length comes
@@ -115,6 +117,7 @@ public sealed class NfsClient : IDisposable
         var buf = new byte[4096];
         lock (_lock)
         {
+            using var signals = SignalBlock.Enter();
             Check(LibNfs.nfs_lstat64(Ctx, p, out var st), "readlink", p);
             if ((NfsStat.TypeOf(st.Mode)) != NfsFileType.Symlink) throw new NfsException($"readlink {p}: not a symbolic link", 22);
             Check(LibNfs.nfs_readlink(Ctx, p, buf, buf.Length - 1), "readlink", p);
@@ -129,6 +132,7 @@ public sealed class NfsClient : IDisposable
         var entries = new List<NfsDirEntry>();
         lock (_lock)
         {
+            using var signals = SignalBlock.Enter();
             Check(LibNfs.nfs_opendir(Ctx, p, out var dir), "opendir", p);
             try
             {
@@ -158,6 +162,7 @@ public sealed class NfsClient : IDisposable
         var p = Abs(path);
         lock (_lock)
         {
+            using var signals = SignalBlock.Enter();
             var rc = LibNfs.nfs_create(Ctx, p, LibNfs.O_WRONLY | LibNfs.O_CREAT | LibNfs.O_TRUNC | LibNfs.O_NOFOLLOW | (exclusive ? LibNfs.O_EXCL : 0), mode, out var fh);
             if (rc == 0)
             {
@@ -196,6 +201,7 @@ public sealed class NfsClient : IDisposable
         var p = Abs(path);
         lock (_lock)
         {
+            using var signals = SignalBlock.Enter();
             Check(LibNfs.nfs_open(Ctx, p, LibNfs.O_RDONLY | LibNfs.O_NOFOLLOW, out var fh), "open", p);
             try
             {
@@ -261,6 +267,7 @@ public sealed class NfsClient : IDisposable
     {
         lock (_lock)
         {
+            using var signals = SignalBlock.Enter();
             if (_ctx == 0) return;
             LibNfs.nfs_destroy_context(_ctx);
             _ctx = 0;

@@ -26,7 +26,9 @@ public sealed class DirectoryOwners(NfsClient nfs)
     }
 
     /// <summary>Records <paramref name="pvName"/> as the owner unless someone already is; returns the owner afterwards.</summary>
-    public string Claim(string relative, string pvName)
+    public string Claim(string relative, string pvName) => Claim(relative, pvName, attempts: 3);
+
+    private string Claim(string relative, string pvName, int attempts)
     {
         EnsureRegistry();
         try
@@ -36,7 +38,16 @@ public sealed class DirectoryOwners(NfsClient nfs)
         }
         catch (NfsException e) when (e.AlreadyExists)
         {
-            return OwnerOf(relative) ?? Claim(relative, pvName);
+            // Someone else's record, or one released in between: then try again.
+            if (OwnerOf(relative) is { } owner) return owner;
+            if (attempts <= 1) throw;
+            return Claim(relative, pvName, attempts - 1);
+        }
+        catch (NfsException e) when (e.NotFound && attempts > 1)
+        {
+            // The registry directory was removed behind our back: make it again.
+            _registryExists = false;
+            return Claim(relative, pvName, attempts - 1);
         }
     }
 
