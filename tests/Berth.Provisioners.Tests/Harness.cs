@@ -49,13 +49,13 @@ public sealed class RunningProvisioner : IAsyncDisposable
     private readonly Task _run;
     private readonly EventRecorder _events;
 
-    public RunningProvisioner(IApiClient client, IVolumeProvisioner provisioner, string name)
+    public RunningProvisioner(IApiClient client, IVolumeProvisioner provisioner, string name, InformerFactory? shared = null)
     {
-        var informers = new InformerFactory(client);
+        var informers = shared ?? new InformerFactory(client);
         var options = new ProvisionControllerOptions { ProvisionerName = name, Workers = 4 };
         _events = new EventRecorder(client, options.Component);
         Controller = new ProvisionController(client, informers, provisioner, options, _events, NullLogger.Instance);
-        informers.StartAsync(_cts.Token);
+        if (shared is null) informers.StartAsync(_cts.Token); // a shared factory is started by its owner
         _run = Task.Run(() => Controller.RunAsync(options.Workers, _cts.Token));
     }
 

@@ -73,6 +73,32 @@ public sealed class ProvisionControllerTests(ServerFixture fx) : IClassFixture<S
     }
 
     [Fact]
+    public async Task Two_provisioners_share_one_informer_factory_and_each_serves_its_own_classes()
+    {
+        var nameA = "test.example.com/" + Unique("a");
+        var nameB = "test.example.com/" + Unique("b");
+        var fakeA = new FakeProvisioner();
+        var fakeB = new FakeProvisioner();
+        var informers = new InformerFactory(C);
+        using var stop = new CancellationTokenSource();
+        await using var a = new RunningProvisioner(C, fakeA, nameA, informers);
+        await using var b = new RunningProvisioner(C, fakeB, nameB, informers);
+        await informers.StartAsync(stop.Token);
+        var ns = await NamespaceAsync(C);
+        var scA = Unique("sc");
+        var scB = Unique("sc");
+        await C.CreateAsync(Class(scA, nameA));
+        await C.CreateAsync(Class(scB, nameB));
+        var ca = await C.CreateAsync(Claim(ns, "for-a", scA));
+        var cb = await C.CreateAsync(Claim(ns, "for-b", scB));
+        await BoundAsync(ns, "for-a");
+        await BoundAsync(ns, "for-b");
+        Assert.Equal(["pvc-" + ca.Metadata.Uid], fakeA.Provisioned.Keys.ToArray());
+        Assert.Equal(["pvc-" + cb.Metadata.Uid], fakeB.Provisioned.Keys.ToArray());
+        stop.Cancel();
+    }
+
+    [Fact]
     public async Task Claims_of_other_provisioners_and_of_no_class_are_left_alone()
     {
         var provisionerName = "test.example.com/" + Unique("mine");

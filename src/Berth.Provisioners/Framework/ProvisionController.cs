@@ -20,10 +20,9 @@ public sealed partial class ProvisionController : Controller
 {
     private const string ClaimPrefix = "pvc:";
     private const string VolumePrefix = "pv:";
-    // Per provisioner: several ProvisionControllers (local-path, nfs-subdir) share one informer factory, and an index
-    // name can be added once per informer.
-    private readonly string SelectedNodeIndex;
-    private readonly string WaitingByClassIndex;
+    // Per provisioner name: several provisioners (local-path, nfs-subdir) share one process's informers.
+    private readonly string _selectedNodeIndex;
+    private readonly string _waitingByClassIndex;
 
     private readonly IApiClient _client;
     private readonly IVolumeProvisioner _provisioner;
@@ -49,16 +48,16 @@ public sealed partial class ProvisionController : Controller
         _provisioner = provisioner;
         _events = events;
         Options = options;
-        SelectedNodeIndex = "selected-node/" + options.ProvisionerName;
-        WaitingByClassIndex = "waiting-by-class/" + options.ProvisionerName;
+        _selectedNodeIndex = "provisioner-selected-node/" + options.ProvisionerName;
+        _waitingByClassIndex = "provisioner-waiting-by-class/" + options.ProvisionerName;
         _claims = informers.For<PersistentVolumeClaim>();
         _classes = informers.For<StorageClass>();
         _volumes = informers.For<PersistentVolume>();
         _nodes = informers.For<Node>();
         WaitFor(_claims); WaitFor(_classes); WaitFor(_volumes); WaitFor(_nodes);
 
-        _claims.AddIndex(SelectedNodeIndex, c => c.Metadata.Annotation(StorageNames.SelectedNode) is { Length: > 0 } n ? [n] : []);
-        _claims.AddIndex(WaitingByClassIndex, c => IsAddressedToUs(c) && string.IsNullOrEmpty(c.Spec?.VolumeName) ? [StorageNames.ClaimClass(c)] : []);
+        _claims.AddIndex(_selectedNodeIndex, c => c.Metadata.Annotation(StorageNames.SelectedNode) is { Length: > 0 } n ? [n] : []);
+        _claims.AddIndex(_waitingByClassIndex, c => IsAddressedToUs(c) && string.IsNullOrEmpty(c.Spec?.VolumeName) ? [StorageNames.ClaimClass(c)] : []);
 
         _claims.AddEventHandler(OnClaim, (_, c) => OnClaim(c), null);
         _volumes.AddEventHandler(OnVolume, (_, pv) => OnVolume(pv), pv =>
@@ -73,7 +72,7 @@ public sealed partial class ProvisionController : Controller
         // A selected node that disappears: its claims are rescheduled (the selected-node annotation is removed).
         _nodes.AddEventHandler(null, null, n =>
         {
-            foreach (var c in _claims.ByIndex(SelectedNodeIndex, n.Metadata.Name!)) OnClaim(c);
+            foreach (var c in _claims.ByIndex(_selectedNodeIndex, n.Metadata.Name!)) OnClaim(c);
         });
     }
 
@@ -95,7 +94,7 @@ public sealed partial class ProvisionController : Controller
     private void OnClass(StorageClass sc)
     {
         if (sc.Provisioner != Options.ProvisionerName) return;
-        foreach (var c in _claims.ByIndex(WaitingByClassIndex, sc.Metadata.Name!)) OnClaim(c);
+        foreach (var c in _claims.ByIndex(_waitingByClassIndex, sc.Metadata.Name!)) OnClaim(c);
     }
 
     protected override Task SyncAsync(string key, CancellationToken ct)

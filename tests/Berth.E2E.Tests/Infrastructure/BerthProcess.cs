@@ -39,9 +39,15 @@ public sealed class BerthProcess : IAsyncDisposable
         return port;
     }
 
-    public static async Task<BerthProcess> StartAsync(string? dataDir = null, params string[] extraArgs)
+    /// <summary>Starts a server without the default StorageClass (the suites written before it assume none); tests of
+    /// dynamic provisioning use <see cref="StartWithAsync"/>.</summary>
+    public static Task<BerthProcess> StartAsync(string? dataDir = null, params string[] extraArgs)
+        => StartWithAsync(new BerthProcessOptions { DataDir = dataDir, ExtraArgs = extraArgs });
+
+    public static async Task<BerthProcess> StartWithAsync(BerthProcessOptions options)
     {
-        dataDir ??= Directory.CreateTempSubdirectory("berth-e2e-").FullName;
+        var dataDir = options.DataDir ?? Directory.CreateTempSubdirectory("berth-e2e-").FullName;
+        var extraArgs = options.DefaultStorageClass ? options.ExtraArgs : [.. options.ExtraArgs, "--no-default-storage-class"];
         var port = FreePort();
         var psi = new ProcessStartInfo(Path.Combine(RepoRoot, "berth"))
         {
@@ -52,6 +58,7 @@ public sealed class BerthProcess : IAsyncDisposable
         };
         foreach (var a in new[] { "server", "--data-dir", dataDir, "--listen", $"127.0.0.1:{port}", "--runtime", "simulated" }) psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in options.Environment) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
         var bp = new BerthProcess(p, dataDir, port);
         p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (bp._output) bp._output.AppendLine(e.Data); };
@@ -83,6 +90,16 @@ public sealed class BerthProcess : IAsyncDisposable
         throw new TimeoutException("berth did not become ready:\n" + Output);
     }
 
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Waits for the process to end by itself (a crash) and returns its exit code; throws on timeout.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
     /// <summary>Stops with SIGTERM and returns the exit code.</summary>
     public async Task<int> StopAsync()
     {
@@ -99,4 +116,14 @@ public sealed class BerthProcess : IAsyncDisposable
         await StopAsync();
         _process.Dispose();
     }
+}
+
+public sealed record BerthProcessOptions
+{
+    public string? DataDir { get; init; }
+    public string[] ExtraArgs { get; init; } = [];
+    /// <summary>Keep the default StorageClass local-path (off: --no-default-storage-class is passed).</summary>
+    public bool DefaultStorageClass { get; init; }
+    /// <summary>Extra environment variables (e.g. BERTH_FAULT for crash tests).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 }
