@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Berth.Provisioners.NfsSubdir;
 using Berth.Server.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -12,7 +13,10 @@ public static class Program
           berth up [--nfs] [--listen HOST:PORT]
               Start a single-machine Berth with every default (data in ./.berth, https://127.0.0.1:6443).
           berth server --data-dir DIR --listen HOST:PORT [--runtime process|simulated] [--no-default-storage-class]
+                       [--nfs | --nfs-server HOST --nfs-path EXPORT_PATH [--nfs-port PORT]]
               Start Berth with explicit settings; writes DIR/kubeconfig before it reports ready.
+              --nfs starts a local NFS server (nfs-ganesha) exporting DIR/nfs and creates the class nfs-client;
+              --nfs-server/--nfs-path (or NFS_SERVER/NFS_PATH) run the nfs-subdir provisioner against your own server.
           berth provisioner local-path|nfs-subdir [--kubeconfig FILE] [--name PROVISIONER_NAME] [--lease-namespace NS] [--no-leader-elect] ...
               Run one provisioner on its own against a (remote) Berth, with a Lease for leader election.
           berth version
@@ -58,6 +62,8 @@ public static class Program
         string listen = "127.0.0.1:6443";
         string runtime = IsRoot() ? "process" : "simulated";
         bool defaultClass = true;
+        bool localNfs = false;
+        var nfs = new Dictionary<string, string>();
         for (int i = 0; i < args.Length; i++)
         {
             string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -70,12 +76,22 @@ public static class Program
                     if (runtime is not ("process" or "simulated")) throw new ArgumentException("--runtime must be process or simulated");
                     break;
                 case "--no-default-storage-class": defaultClass = false; break;
-                case "--nfs": throw new ArgumentException("--nfs is not available yet (the NFS provisioner is tracked in its own issue)");
+                case "--nfs": localNfs = true; break;
+                case "--nfs-server": nfs["NFS_SERVER"] = Value(); break;
+                case "--nfs-path": nfs["NFS_PATH"] = Value(); break;
+                case "--nfs-port": nfs["NFS_PORT"] = Value(); break;
                 default: throw new ArgumentException($"unknown option \"{args[i]}\"");
             }
         }
         if (dataDir is null) throw new ArgumentException("--data-dir is required");
-        return new ServerOptions { DataDir = dataDir, Listen = listen, Runtime = runtime, DefaultStorageClass = defaultClass };
+        // Flags first, then the upstream provisioner's environment variables.
+        var nfsOptions = NfsSubdirOptions.FromEnvironment(k => nfs.TryGetValue(k, out var v) ? v : Environment.GetEnvironmentVariable(k));
+        if (localNfs && nfsOptions is not null) throw new ArgumentException("--nfs starts its own NFS server; leave out --nfs-server/--nfs-path (and NFS_SERVER/NFS_PATH)");
+        return new ServerOptions
+        {
+            DataDir = dataDir, Listen = listen, Runtime = runtime, DefaultStorageClass = defaultClass,
+            NfsSubdir = nfsOptions, NfsClientClass = localNfs,
+        };
     }
 
     private static bool IsRoot() => OperatingSystem.IsLinux() && Environment.UserName == "root";
@@ -100,7 +116,11 @@ public static class Program
         using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
         using var intr = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
 
+        // --nfs: a local ganesha exporting DATA/nfs, served by the built-in nfs-subdir provisioner; it stops with Berth.
+        await using var ganesha = options.NfsClientClass ? await LocalNfs.StartAsync(options.DataDir) : null;
+        if (ganesha is not null) options = options with { NfsSubdir = LocalNfs.ProvisionerOptions(ganesha) };
         await using var server = await BerthServer.StartAsync(options, logs, stop.Token);
+        if (ganesha is not null) Console.WriteLine($"NFS server (nfs-ganesha) at {ganesha.Address}:{ganesha.Port} exporting {ganesha.ExportDirectory}; class nfs-client");
         Console.WriteLine($"Berth is ready at {server.Url}");
         if (printExport) Console.WriteLine($"export KUBECONFIG={server.KubeconfigPath}");
         else Console.WriteLine($"kubeconfig: {server.KubeconfigPath}");

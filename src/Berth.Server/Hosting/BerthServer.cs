@@ -13,6 +13,7 @@ using Berth.Kubelet.Streaming;
 using Berth.Controllers.StatefulSets;
 using Berth.Provisioners.Framework;
 using Berth.Provisioners.LocalPath;
+using Berth.Provisioners.NfsSubdir;
 using Berth.Scheduling;
 using Berth.Server.Admission;
 using Berth.Server.Client;
@@ -92,6 +93,7 @@ public sealed class BerthServer : IAsyncDisposable
         allocator.Attach(Store);
         await Bootstrap.EnsureAsync(Store, ct);
         if (Options.DefaultStorageClass) await Bootstrap.EnsureDefaultStorageClassAsync(Store, ct);
+        if (Options.NfsClientClass) await Bootstrap.EnsureNfsClientClassAsync(Store, ct);
         var certs = await pki;
         // The API server -> kubelet hop (pods/log, exec, portforward): the kubelet serves with the cluster's certificate
         // and requires this token.
@@ -172,6 +174,15 @@ public sealed class BerthServer : IAsyncDisposable
             var options = new ProvisionControllerOptions { ProvisionerName = LocalPathOptions.DefaultProvisionerName };
             manager.Run(new ProvisionController(manager.Client, manager.Informers, localPath, options, Recorder(options.Component),
                 logs.CreateLogger("local-path-provisioner")), workers: options.Workers);
+        }
+        if (Options.NfsSubdir is { } nfsOptions && On(ControllerNames.NfsSubdirProvisioner))
+        {
+            // No Lease, as for local-path above.
+            var nfs = new NfsSubdirProvisioner(nfsOptions);
+            _components.Add(new AsyncStop(() => { nfs.Dispose(); return Task.CompletedTask; })); // after the manager stops
+            var options = new ProvisionControllerOptions { ProvisionerName = nfsOptions.ProvisionerName };
+            manager.Run(new ProvisionController(manager.Client, manager.Informers, nfs, options, Recorder(options.Component),
+                logs.CreateLogger("nfs-subdir-provisioner")), workers: options.Workers);
         }
         _components.Add(manager);
         // Real pods need the node's network: the bridge, cluster DNS and the service proxy (sharing the informers above).

@@ -1,6 +1,7 @@
 using Berth.Api.Core;
 using Berth.Api.Storage;
 using Berth.Provisioners.LocalPath;
+using Berth.Provisioners.NfsSubdir;
 using Berth.Server.Http;
 using Berth.Server.Storage;
 
@@ -36,6 +37,27 @@ public static class Bootstrap
             Provisioner = LocalPathOptions.DefaultProvisionerName,
             ReclaimPolicy = "Delete",
             VolumeBindingMode = VolumeBindingModes.WaitForFirstConsumer,
+            AllowVolumeExpansion = true,
+        };
+        try { await store.CreateAsync(type, null, sc, false, ct); }
+        catch (ApiException e) when (e.Code == 409) { }
+    }
+
+    public const string NfsClientStorageClassName = "nfs-client";
+
+    /// <summary>The seeds' <c>nfs-client</c> class (upstream's deploy/class.yaml) for <c>./berth up --nfs</c>; left alone
+    /// when it exists (the user may have changed it).</summary>
+    public static async Task EnsureNfsClientClassAsync(ResourceStore store, CancellationToken ct)
+    {
+        var type = store.Registry.ByKind("storage.k8s.io", "v1", "StorageClass")!;
+        if (await store.TryGetAsync<StorageClass>(type, null, NfsClientStorageClassName, ct) is not null) return;
+        var sc = new StorageClass
+        {
+            Metadata = new() { Name = NfsClientStorageClassName },
+            Provisioner = NfsSubdirOptions.DefaultProvisionerName,
+            Parameters = new() { [NfsSubdirProvisioner.ArchiveOnDeleteParameter] = "false" },
+            ReclaimPolicy = "Delete",
+            VolumeBindingMode = VolumeBindingModes.Immediate,
             AllowVolumeExpansion = true,
         };
         try { await store.CreateAsync(type, null, sc, false, ct); }

@@ -14,6 +14,11 @@ public sealed record ServerOptions
     public string? LocalPathRoot { get; init; }
     /// <summary>The node's pod network with the process runtime (bridge, CIDR, DNS port…); null: the defaults, state in DATA/network.</summary>
     public Berth.Kubelet.Network.PodNetworkOptions? PodNetwork { get; init; }
+    /// <summary>The export the built-in nfs-subdir provisioner serves (NFS_SERVER/NFS_PATH, --nfs-server/--nfs-path, or
+    /// --nfs's local ganesha); null: it does not run.</summary>
+    public Berth.Provisioners.NfsSubdir.NfsSubdirOptions? NfsSubdir { get; init; }
+    /// <summary>Create the seeds' <c>nfs-client</c> class at start (<c>--nfs</c>).</summary>
+    public bool NfsClientClass { get; init; }
     /// <summary>Controllers not to run (names as in <see cref="ControllerNames"/>): tests of one controller run their own.</summary>
     public IReadOnlySet<string> DisabledControllers { get; init; } = new HashSet<string>();
 }
@@ -33,6 +38,8 @@ public static class ControllerNames
     public const string NodeAgent = "node-agent";
     /// <summary>The built-in local-path provisioner (berth.io/local-path).</summary>
     public const string LocalPathProvisioner = "local-path-provisioner";
+    /// <summary>The built-in nfs-subdir provisioner (k8s-sigs.io/nfs-subdir-external-provisioner), when an export is configured.</summary>
+    public const string NfsSubdirProvisioner = "nfs-subdir-provisioner";
 }
 
 /// <summary>A reason the server cannot start, printed as one line before a non-zero exit.</summary>
