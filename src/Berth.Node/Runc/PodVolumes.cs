@@ -87,7 +87,7 @@ internal static class PodVolumes
             {
                 Directory.CreateDirectory(dir);
                 var path = await m.MountAsync(pv, dir, ct);
-                return new HostVolume(path, false, m, dir);
+                return new HostVolume(path, spec.NFS?.ReadOnly == true, m, dir); // nfs.readOnly: bound read-only
             }
         if (spec.HostPath is { } hp) return new HostVolume(CheckHostPath(hp.Path, hp.Type, name), false);
         if (spec.Local is { } local) return new HostVolume(CheckHostPath(local.Path, "Directory", name), false);

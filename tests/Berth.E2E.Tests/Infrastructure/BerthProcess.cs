@@ -56,7 +56,7 @@ public sealed class BerthProcess : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = RepoRoot,
         };
-        foreach (var a in new[] { "server", "--data-dir", dataDir, "--listen", $"127.0.0.1:{port}", "--runtime", "simulated" }) psi.ArgumentList.Add(a);
+        foreach (var a in new[] { "server", "--data-dir", dataDir, "--listen", $"127.0.0.1:{port}", "--runtime", options.Runtime }) psi.ArgumentList.Add(a);
         foreach (var a in extraArgs) psi.ArgumentList.Add(a);
         foreach (var (k, v) in options.Environment) psi.Environment[k] = v;
         var p = Process.Start(psi)!;
@@ -122,6 +122,8 @@ public sealed record BerthProcessOptions
 {
     public string? DataDir { get; init; }
     public string[] ExtraArgs { get; init; } = [];
+    /// <summary>The pod runtime: simulated (no processes), or process (runc containers on the node's bridge network).</summary>
+    public string Runtime { get; init; } = "simulated";
     /// <summary>Keep the default StorageClass local-path (off: --no-default-storage-class is passed).</summary>
     public bool DefaultStorageClass { get; init; }
     /// <summary>Extra environment variables (e.g. BERTH_FAULT for crash tests).</summary>
