@@ -60,7 +60,7 @@ public static class Program
     {
         string? dataDir = up ? Path.Combine(Environment.CurrentDirectory, ".berth") : null;
         string listen = "127.0.0.1:6443";
-        string runtime = IsRoot() ? "process" : "simulated";
+        string? runtime = null;
         bool defaultClass = true;
         bool localNfs = false;
         var nfs = new Dictionary<string, string>();
@@ -84,6 +84,7 @@ public static class Program
             }
         }
         if (dataDir is null) throw new ArgumentException("--data-dir is required");
+        runtime ??= DefaultRuntime();
         // Flags first, then the upstream provisioner's environment variables.
         var nfsOptions = NfsSubdirOptions.FromEnvironment(k => nfs.TryGetValue(k, out var v) ? v : Environment.GetEnvironmentVariable(k));
         if (localNfs && nfsOptions is not null) throw new ArgumentException("--nfs starts its own NFS server; leave out --nfs-server/--nfs-path (and NFS_SERVER/NFS_PATH)");
@@ -95,6 +96,27 @@ public static class Program
     }
 
     private static bool IsRoot() => OperatingSystem.IsLinux() && Environment.UserName == "root";
+
+    /// <summary>
+    /// Real pods when they can run here (root, with the host programs the process runtime uses); otherwise simulated pods,
+    /// said once, so that `./berth up` works on a fresh machine. An explicit `--runtime process` fails with the reason instead.
+    /// </summary>
+    private static string DefaultRuntime()
+    {
+        if (!IsRoot())
+        {
+            Console.Error.WriteLine("berth: not running as root: pods are simulated (real pods need root: runc, network namespaces)");
+            return "simulated";
+        }
+        var missing = new List<string>();
+        foreach (var tool in new[] { "runc", "tini", "ip", "iptables", "busybox" })
+            if (Berth.Kubelet.Runc.HostTools.Which(tool) is null) missing.Add(tool);
+        if (Berth.Kubelet.Runc.HostTools.Which("cc") is null && Berth.Kubelet.Runc.HostTools.Which("gcc") is null) missing.Add("gcc");
+        if (missing.Count == 0) return "process";
+        Console.Error.WriteLine($"berth: {string.Join(", ", missing)} not installed: pods are simulated " +
+                                "(apt-get install runc tini iproute2 iptables busybox gcc for real pods; see .ci/run for the full list)");
+        return "simulated";
+    }
 
     private static async Task<int> RunProvisionerAsync(string[] args)
     {
