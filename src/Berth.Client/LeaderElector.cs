@@ -201,23 +201,35 @@ public sealed class LeaderElector
         ObservedHolder = spec?.HolderIdentity;
     }
 
-    /// <summary>Gives the lease up (holder cleared, duration 1 s), as upstream's ReleaseOnCancel.</summary>
+    /// <summary>
+    /// Gives the lease up (holder cleared, duration 1 s), as upstream's ReleaseOnCancel. A renewal cancelled on the way out may
+    /// still have committed after our read, so a conflict means "read again and retry", not "someone else holds it".
+    /// </summary>
     private async Task ReleaseAsync()
     {
-        try
+        using var cts = new CancellationTokenSource(_cfg.RenewDeadline);
+        for (int attempt = 1; ; attempt++)
         {
-            using var cts = new CancellationTokenSource(_cfg.RenewDeadline);
-            var lease = await _client.GetAsync<Lease>(_cfg.LeaseNamespace, _cfg.LeaseName, cts.Token);
-            if (lease.Spec?.HolderIdentity != Identity) return;
-            var now = _clock.GetUtcNow();
-            lease.Spec = new LeaseSpec
+            try
             {
-                HolderIdentity = null, LeaseDurationSeconds = 1, AcquireTime = now, RenewTime = now,
-                LeaseTransitions = lease.Spec.LeaseTransitions, Strategy = lease.Spec.Strategy, PreferredHolder = lease.Spec.PreferredHolder,
-            };
-            await _client.UpdateAsync(lease, cts.Token);
-            _log.LogInformation("{Identity} released lease {Ns}/{Name}", Identity, _cfg.LeaseNamespace, _cfg.LeaseName);
+                var lease = await _client.GetAsync<Lease>(_cfg.LeaseNamespace, _cfg.LeaseName, cts.Token);
+                if (lease.Spec?.HolderIdentity != Identity) return;
+                var now = _clock.GetUtcNow();
+                lease.Spec = new LeaseSpec
+                {
+                    HolderIdentity = null, LeaseDurationSeconds = 1, AcquireTime = now, RenewTime = now,
+                    LeaseTransitions = lease.Spec.LeaseTransitions, Strategy = lease.Spec.Strategy, PreferredHolder = lease.Spec.PreferredHolder,
+                };
+                await _client.UpdateAsync(lease, cts.Token);
+                _log.LogInformation("{Identity} released lease {Ns}/{Name}", Identity, _cfg.LeaseNamespace, _cfg.LeaseName);
+                return;
+            }
+            catch (Exception e) when (ApiStatusException.IsConflictError(e) && attempt < 5 && !cts.IsCancellationRequested) { }
+            catch (Exception e)
+            {
+                _log.LogWarning("{Identity}: failed to release lease: {Error}", Identity, e.Message);
+                return;
+            }
         }
-        catch (Exception e) { _log.LogWarning("{Identity}: failed to release lease: {Error}", Identity, e.Message); }
     }
 }
