@@ -70,6 +70,12 @@ public abstract class Controller
                 Queue.Forget(key);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
+            catch (Exception e) when (ApiStatusException.IsConflictError(e))
+            {
+                // Optimistic concurrency at work (our cached copy was stale): expected, so no stack trace; retry soon.
+                Log.LogDebug("{Controller}: {Key} changed while syncing ({Error}); requeuing", Name, key, e.Message);
+                Queue.AddRateLimited(key);
+            }
             catch (Exception e)
             {
                 Log.LogError(e, "{Controller}: error syncing {Key}; requeuing (attempt {Attempt})", Name, key, Queue.NumRequeues(key) + 1);
