@@ -1,3 +1,4 @@
+using Berth.Kubelet.Runc;
 using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
@@ -76,15 +77,21 @@ public sealed class PodNameFilesTests
     [Fact]
     public void HostsFileNamesThePodAndItsFqdnWithASubdomain()
     {
-        var hosts = PodNameFiles.HostsFile(new PodNetworkRequest("default", "web-0", "uid", "web-0", "nginx"), "10.88.0.7", "cluster.local");
+        var hosts = PodEtcFiles.Hosts(Pod("default", "web-0", "web-0", "nginx"), "10.88.0.7", "cluster.local");
         Assert.StartsWith("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n", hosts);
         Assert.EndsWith("\n10.88.0.7\tweb-0.nginx.default.svc.cluster.local\tweb-0\n", hosts);
-        var plain = PodNameFiles.HostsFile(new PodNetworkRequest("default", "task-pv-pod", "uid", "", null), "10.88.0.8", "cluster.local");
+        var plain = PodEtcFiles.Hosts(Pod("default", "task-pv-pod", null, null), "10.88.0.8", "cluster.local");
         Assert.EndsWith("\n10.88.0.8\ttask-pv-pod\n", plain);
     }
 
     [Fact]
     public void ResolvConfSearchesTheNamespaceFirst()
         => Assert.Equal("search ns1.svc.cluster.local svc.cluster.local cluster.local\nnameserver 10.88.0.1\noptions ndots:5\n",
-            PodNameFiles.ResolvConf("ns1", "10.88.0.1", "cluster.local"));
+            PodEtcFiles.ResolvConf(Pod("ns1", "p", null, null), "10.88.0.1", "cluster.local"));
+
+    private static Berth.Api.Core.Pod Pod(string ns, string name, string? hostname, string? subdomain) => new()
+    {
+        Metadata = new Berth.Api.Meta.ObjectMeta { Namespace = ns, Name = name, Uid = "uid" },
+        Spec = new Berth.Api.Core.PodSpec { Hostname = hostname, Subdomain = subdomain },
+    };
 }

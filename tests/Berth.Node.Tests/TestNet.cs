@@ -88,7 +88,8 @@ public sealed class TestNet : IAsyncDisposable
         var dir = Path.Combine("/etc/netns", Path.GetFileName(pod.NetnsPath));
         Directory.CreateDirectory(dir);
         _etcNetns.Add(dir);
-        File.WriteAllText(Path.Combine(dir, "resolv.conf"), PodNameFiles.ResolvConf(ns, dnsServer, domain));
+        File.WriteAllText(Path.Combine(dir, "resolv.conf"), Berth.Kubelet.Runc.PodEtcFiles.ResolvConf(
+            new Berth.Api.Core.Pod { Metadata = new Berth.Api.Meta.ObjectMeta { Namespace = ns } }, dnsServer, domain));
     }
 
     /// <summary>busybox httpd serving <paramref name="body"/> as /index.html on the port, inside the pod; killed on dispose.</summary>

@@ -4,7 +4,7 @@ using Berth.Api.Core;
 namespace Berth.Kubelet.Runc;
 
 /// <summary>The files the kubelet writes for every pod and binds into each container: /etc/hosts, /etc/resolv.conf, /etc/hostname.</summary>
-internal static class PodEtcFiles
+public static class PodEtcFiles
 {
     /// <summary>spec.hostname, else the pod's name (cut to a DNS label as the kubelet does).</summary>
     public static string Hostname(Pod pod)
