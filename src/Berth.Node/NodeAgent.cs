@@ -46,7 +46,7 @@ public sealed class NodeAgent
         _log = log ?? NullLogger.Instance;
         _clock = clock ?? TimeProvider.System;
         _host = host ?? HostFacts.Read();
-        Runtime = _opts.Runtime ?? new SimulatedRuntime(new SimulatedRuntimeOptions { StartDelay = _opts.StartDelay, ReadyDelay = _opts.ReadyDelay }, _clock);
+        Runtime = _opts.Runtime ?? new SimulatedRuntime(new SimulatedRuntimeOptions { StartDelay = _opts.StartDelay, ReadyDelay = _opts.ReadyDelay, StopDelay = _opts.StopDelay }, _clock);
         _pods = new SharedInformer<Pod>(client, null, new InformerOptions
         {
             FieldSelector = "spec.nodeName=" + NodeName,

@@ -12,6 +12,8 @@ public sealed record NodeAgentOptions
     public TimeSpan StartDelay { get; init; } = TimeSpan.Zero;
     /// <summary>For the default simulated runtime: time from running to ready.</summary>
     public TimeSpan ReadyDelay { get; init; } = TimeSpan.Zero;
+    /// <summary>For the default simulated runtime: time containers take to exit when stopped (capped by the grace period).</summary>
+    public TimeSpan StopDelay { get; init; } = TimeSpan.Zero;
     /// <summary>The node's InternalIP, also every pod's hostIP.</summary>
     public string InternalIP { get; init; } = "127.0.0.1";
     /// <summary>status.capacity.pods.</summary>

@@ -12,6 +12,11 @@ public sealed record SimulatedRuntimeOptions
     public TimeSpan StartDelay { get; init; } = TimeSpan.Zero;
     /// <summary>From a container's start until it is Ready.</summary>
     public TimeSpan ReadyDelay { get; init; } = TimeSpan.Zero;
+    /// <summary>How long containers take to exit after SIGTERM (at most the grace period). A real stop is never instant:
+    /// the process exits, the runtime tears the sandbox down, volumes are unmounted. With an instant stop, a StatefulSet
+    /// pod is deleted and recreated between the two reads `kubectl delete` makes before it watches, and kubectl then
+    /// waits for the new pod's deletion forever.</summary>
+    public TimeSpan StopDelay { get; init; } = TimeSpan.Zero;
     /// <summary>How long a container with <see cref="SimulatedRuntime.ExitCodeAnnotation"/> runs before it exits.</summary>
     public TimeSpan RunDuration { get; init; } = TimeSpan.FromSeconds(1);
     /// <summary>First CrashLoopBackOff delay; it doubles per restart up to <see cref="MaxRestartBackoff"/> (kubelet: 10 s, 5 min).</summary>
@@ -122,10 +127,12 @@ public sealed class SimulatedRuntime : IPodRuntime, Streaming.IPortForwardTarget
         SimPod? p;
         lock (_lock) _pods.TryGetValue(pod.Metadata.Uid ?? "", out p);
         if (p is null) return;
-        if (p.IgnoreSigterm && gracePeriodSeconds > 0)
+        var grace = TimeSpan.FromSeconds(Math.Max(0, gracePeriodSeconds));
+        var exitAfter = p.IgnoreSigterm ? grace : (_opts.StopDelay < grace ? _opts.StopDelay : grace);
+        if (exitAfter > TimeSpan.Zero)
         {
             lock (p) p.Terminating = true;
-            await Task.Delay(TimeSpan.FromSeconds(gracePeriodSeconds), _clock, ct);
+            await Task.Delay(exitAfter, _clock, ct);
         }
         p.Stop.Cancel();
         try { await Task.WhenAll(p.Containers.Select(c => c.Task)); } catch (OperationCanceledException) { }

@@ -213,7 +213,12 @@ public sealed class BerthServer : IAsyncDisposable
             try { process = Berth.Kubelet.Runc.ProcessRuntimeFactory.Create(Options.DataDir, podNetwork, logs.CreateLogger("runtime")); }
             catch (InvalidOperationException e) { throw new StartupException(e.Message, e); }
         }
-        var agent = new NodeAgent(client, new NodeAgentOptions { Runtime = process, KubeletServer = kubelet }, log);
+        var agent = new NodeAgent(client, new NodeAgentOptions
+        {
+            Runtime = process,
+            KubeletServer = kubelet,
+            StopDelay = TimeSpan.FromMilliseconds(500), // simulated pods: see SimulatedRuntimeOptions.StopDelay
+        }, log);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => agent.RunAsync(stop.Token));
         _components.Add(new AsyncStop(async () =>
