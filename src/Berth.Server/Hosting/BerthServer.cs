@@ -126,6 +126,7 @@ public sealed class BerthServer : IAsyncDisposable
         var boundPort = new Uri(bound).Port;
         Url = $"https://{(host is "0.0.0.0" ? "127.0.0.1" : host.Contains(':') ? "[" + host + "]" : host)}:{boundPort}";
         pipeline.ServerAddress = $"{host}:{boundPort}";
+        await Bootstrap.EnsureKubernetesServiceAsync(Store, host, boundPort, ct);
         Kubeconfig.Write(KubeconfigPath, Url, certs.CaPem, auth.AdminToken);
         log.LogInformation("serving on {Url}; store revision {Revision}", Url, _kv.CurrentRevision);
     }

@@ -30,6 +30,35 @@ public sealed class ApiBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_kubernetes_service_points_at_this_server_and_follows_its_port_across_restarts()
+    {
+        var (code, svc) = await _t.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/services/kubernetes");
+        Assert.Equal(200, code);
+        Assert.Equal("10.96.0.1", svc!["spec"]!["clusterIP"]!.ToString());
+        Assert.Equal(443, (int)svc["spec"]!["ports"]![0]!["port"]!);
+        var port = new Uri(_t.Server.Url).Port;
+        Assert.Equal(port, (int)svc["spec"]!["ports"]![0]!["targetPort"]!);
+        var (_, ep) = await _t.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/endpoints/kubernetes");
+        Assert.Equal("127.0.0.1", ep!["subsets"]![0]!["addresses"]![0]!["ip"]!.ToString());
+        Assert.Equal(port, (int)ep["subsets"]![0]!["ports"]![0]!["port"]!);
+
+        // Another start on the same data listens elsewhere: Service and Endpoints follow, and 10.96.0.1 is never handed out.
+        var dir = _t.DataDir;
+        await _t.DisposeAsync();
+        var again = _t = await TestServer.StartAsync(dir); // disposed by the class
+        var port2 = new Uri(again.Server.Url).Port;
+        Assert.NotEqual(port, port2);
+        var (_, svc2) = await again.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/services/kubernetes");
+        Assert.Equal(port2, (int)svc2!["spec"]!["ports"]![0]!["targetPort"]!);
+        var (_, ep2) = await again.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/endpoints/kubernetes");
+        Assert.Equal(port2, (int)ep2!["subsets"]![0]!["ports"]![0]!["port"]!);
+        var (c, other) = await again.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/services",
+            """{"metadata":{"name":"other"},"spec":{"ports":[{"port":80}]}}""");
+        Assert.Equal(201, c);
+        Assert.NotEqual("10.96.0.1", other!["spec"]!["clusterIP"]!.ToString());
+    }
+
+    [Fact]
     public async Task System_namespaces_exist()
     {
         var (code, body) = await _t.SendAsync(HttpMethod.Get, "/api/v1/namespaces");
