@@ -18,6 +18,8 @@ public sealed class ResourceType
     public bool HasScale { get; init; }
     /// <summary>Storage key prefix segment; two resources may share storage (core and events.k8s.io Events).</summary>
     public string StorageResource { get; init; } = "";
+    /// <summary>Set when objects are stored in another kind's shape (see <see cref="IStorageConversion"/>).</summary>
+    public IStorageConversion? Conversion { get; init; }
     public required IResourceStrategy Strategy { get; init; }
 
     public string GroupVersion => Group.Length == 0 ? Version : Group + "/" + Version;

@@ -55,12 +55,13 @@ public static class BuiltinResources
         }
 
         ResourceType T(string group, string kind, string plural, bool ns, IResourceStrategy s, string[]? shortNames = null,
-            string[]? categories = null, bool status = false, bool scale = false, string storage = "", string version = "v1")
+            string[]? categories = null, bool status = false, bool scale = false, string storage = "", string version = "v1",
+            IStorageConversion? conversion = null)
             => new()
             {
                 Group = group, Version = version, Kind = kind, Plural = plural, Singular = kind.ToLowerInvariant(), Namespaced = ns,
                 ShortNames = shortNames ?? [], Categories = categories ?? [], HasStatus = status, HasScale = scale,
-                StorageResource = storage, Strategy = S(group, version, kind, s),
+                StorageResource = storage, Strategy = S(group, version, kind, s), Conversion = conversion,
             };
 
         // core/v1
@@ -84,7 +85,7 @@ public static class BuiltinResources
         // coordination.k8s.io/v1
         yield return T("coordination.k8s.io", "Lease", "leases", true, BuiltinStrategies.Lease);
         // events.k8s.io/v1 (shares storage with core Events; the server converts between the two shapes)
-        yield return T("events.k8s.io", "Event", "events", true, BuiltinStrategies.EventsV1Event, ["ev"], storage: "events");
+        yield return T("events.k8s.io", "Event", "events", true, BuiltinStrategies.EventsV1Event, ["ev"], storage: "events", conversion: Events.EventConversion.Instance);
         // rbac.authorization.k8s.io/v1
         yield return T("rbac.authorization.k8s.io", "Role", "roles", true, BuiltinStrategies.Role);
         yield return T("rbac.authorization.k8s.io", "ClusterRole", "clusterroles", false, BuiltinStrategies.ClusterRole);

@@ -61,7 +61,7 @@ public sealed class InProcessClient : IApiClient
     public Task<T> GetAsync<T>(string? ns, string name, CancellationToken ct = default) where T : KubeObject
     {
         var t = TypeOf<T>();
-        return Call(async () => Decode<T>(t, (await _store.GetCachedAsync(t, NsOf(t, ns), name, ct)).Json));
+        return Call(async () => Decode<T>(t, (await _store.GetCachedAsync(t, NsOf(t, ns), name, ct)).JsonFor(t)));
     }
 
     public Task<ObjectList<T>> ListAsync<T>(string? ns, ListRequest? req = null, CancellationToken ct = default) where T : KubeObject
@@ -82,7 +82,7 @@ public sealed class InProcessClient : IApiClient
             }, ct);
             return new ObjectList<T>
             {
-                Items = r.Items.Select(i => Decode<T>(t, i.Json)).ToList(),
+                Items = r.Items.Select(i => Decode<T>(t, i.JsonFor(t))).ToList(),
                 ResourceVersion = r.Revision.ToString(CultureInfo.InvariantCulture),
                 Continue = r.Continue,
                 RemainingItemCount = r.RemainingItemCount,
@@ -102,7 +102,7 @@ public sealed class InProcessClient : IApiClient
         using var _ = watcher!;
         if (initial is not null)
         {
-            foreach (var o in initial) yield return new WatchEvent<T>(ClientEventType.Added, Decode<T>(t, o.Json));
+            foreach (var o in initial) yield return new WatchEvent<T>(ClientEventType.Added, Decode<T>(t, o.JsonFor(t)));
             if (req.SendInitialEvents && req.AllowWatchBookmarks)
                 yield return Bookmark<T>(t, _store.Cache.Revision, initialEventsEnd: true);
         }
@@ -127,7 +127,7 @@ public sealed class InProcessClient : IApiClient
                     StoreEventType.Modified => ClientEventType.Modified,
                     _ => ClientEventType.Deleted,
                 };
-                yield return new WatchEvent<T>(type, Decode<T>(t, e.Object.Json));
+                yield return new WatchEvent<T>(type, Decode<T>(t, e.Object.JsonFor(t)));
             }
             if (req.AllowWatchBookmarks && DateTime.UtcNow >= nextBookmark)
             {

@@ -120,7 +120,7 @@ public sealed class ApiHandler
             await WriteTableAsync(ctx, t, [cached], cached.ModRevision.ToString(CultureInfo.InvariantCulture), null);
             return;
         }
-        await WriteBytesAsync(ctx, 200, cached.Json);
+        await WriteBytesAsync(ctx, 200, cached.JsonFor(t));
     }
 
     private async Task ListAsync(HttpContext ctx, ResourceType t, RequestInfo info, ListOptions opts)
@@ -145,7 +145,7 @@ public sealed class ApiHandler
             if (result.RemainingItemCount is long rem) w.WriteNumber("remainingItemCount", rem);
             w.WriteEndObject();
             w.WriteStartArray("items");
-            foreach (var item in result.Items) w.WriteRawValue(item.Json, skipInputValidation: true);
+            foreach (var item in result.Items) w.WriteRawValue(item.JsonFor(t), skipInputValidation: true);
             w.WriteEndArray();
             w.WriteEndObject();
         }

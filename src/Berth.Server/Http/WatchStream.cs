@@ -120,7 +120,7 @@ public sealed class WatchStream(ResourceStore store, ResourceType type, string? 
                 TableWriter.Write(w, type, [obj], ctx.Request.Query["includeObject"], !_columnsSent, store.Clock.GetUtcNow(), obj.ModRevision.ToString(CultureInfo.InvariantCulture), null);
                 _columnsSent = true;
             }
-            else w.WriteRawValue(obj.Json, skipInputValidation: true);
+            else w.WriteRawValue(obj.JsonFor(type), skipInputValidation: true);
             w.WriteEndObject();
         }
         buffer.Write("\n"u8);

@@ -97,9 +97,20 @@ public sealed class CachedObject
         throw new JsonException("stored value has no metadata");
     }
 
-    /// <summary>The object as the kind's model (a fresh instance each call: callers may change it).</summary>
+    /// <summary>The object as the kind's model (a fresh instance each call: callers may change it). A kind stored in another
+    /// kind's shape (<see cref="ResourceType.Conversion"/>) is converted.</summary>
     public KubeObject ToModel(ResourceType type)
-        => (KubeObject)(JsonSerializer.Deserialize(Json, type.Strategy.ModelType, KubeJson.Options) ?? throw new JsonException("null"));
+    {
+        if (type.Conversion is not { } c) return Decode(type.Strategy.ModelType);
+        return c.FromStored(Decode(c.StoredModelType));
+    }
+
+    /// <summary>The JSON served for <paramref name="type"/>: the cached bytes, or for a converted kind its own shape.</summary>
+    public byte[] JsonFor(ResourceType type)
+        => type.Conversion is null ? Json : JsonSerializer.SerializeToUtf8Bytes(ToModel(type), type.Strategy.ModelType, KubeJson.Options);
+
+    private KubeObject Decode(Type model)
+        => (KubeObject)(JsonSerializer.Deserialize(Json, model, KubeJson.Options) ?? throw new JsonException("null"));
 }
 
 public enum WatchEventType { Added, Modified, Deleted }

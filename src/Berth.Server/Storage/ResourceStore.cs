@@ -204,7 +204,12 @@ public sealed class ResourceStore
     {
         var rv = obj.Metadata.ResourceVersion;
         obj.Metadata.ResourceVersion = null;
-        try { return JsonSerializer.SerializeToUtf8Bytes(obj, t.Strategy.ModelType, KubeJson.Options); }
+        try
+        {
+            return t.Conversion is { } c
+                ? JsonSerializer.SerializeToUtf8Bytes(c.ToStored(obj), c.StoredModelType, KubeJson.Options)
+                : JsonSerializer.SerializeToUtf8Bytes(obj, t.Strategy.ModelType, KubeJson.Options);
+        }
         finally { obj.Metadata.ResourceVersion = rv; }
     }
 

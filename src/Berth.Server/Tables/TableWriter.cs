@@ -65,7 +65,7 @@ public static class TableWriter
                 break;
             case "Object":
                 w.WritePropertyName("object");
-                w.WriteRawValue(item.Json, skipInputValidation: true);
+                w.WriteRawValue(item.JsonFor(t), skipInputValidation: true);
                 break;
             default:
                 w.WriteStartObject("object");
