@@ -44,6 +44,13 @@ public sealed class ApiException(Status status) : Exception(status.Message)
         return Make(422, "Invalid", $"{qualifiedKind} \"{name}\" is invalid: {agg}", d);
     }
 
+    /// <summary>Server-side apply's conflict: 409 Conflict with one FieldManagerConflict cause per field.</summary>
+    public static ApiException ApplyConflict(string message, IReadOnlyList<(string Manager, string ApiVersion, string Field)> conflicts)
+        => Make(409, "Conflict", message, new StatusDetails
+        {
+            Causes = conflicts.Select(c => new StatusCause { Reason = "FieldManagerConflict", Message = $"conflict with \"{c.Manager}\" using {c.ApiVersion}", Field = c.Field }).ToList(),
+        });
+
     public static ApiException Unprocessable(string message) => Make(422, "Invalid", message);
     public static ApiException BadRequest(string message) => Make(400, "BadRequest", message);
     public static ApiException Forbidden(string message, ResourceType? t = null, string? name = null)

@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Berth.Server.Patching;
+using Berth.Server.Patching.Apply;
 using Berth.Api.Meta;
 using Berth.Api.Registry;
 using Berth.Server.Storage;
@@ -241,6 +243,11 @@ public sealed class ApiHandler
     {
         var contentType = (ctx.Request.ContentType ?? "").Split(';')[0].Trim().ToLowerInvariant();
         var patch = await RequestBody.ReadAsync(ctx.Request, ctx.RequestAborted);
+        if (contentType == Patching.PatchApplier.ApplyPatchContentType && info.Subresource is null)
+        {
+            await ApplyAsync(ctx, t, info, RequestBody.ParseObject(patch, contentType));
+            return;
+        }
         if (info.Subresource == "scale")
         {
             var scaled = await UpdateScaleAsync(ctx, t, info, current => _patch(contentType, current, patch, t));
@@ -252,6 +259,8 @@ public sealed class ApiHandler
             var currentJson = t.Strategy.Encode(current);
             var patched = _patch(contentType, currentJson, patch, t) as JsonObject
                 ?? throw ApiException.BadRequest("the patch did not produce an object");
+            if (info.Subresource is null && currentJson is JsonObject before)
+                ServerSideApply.TrackUpdate(before, patched, FieldManager(ctx), t.GroupVersion, PatchSchema.ForKind(t.Group, t.Kind), !t.HasStatus, _store.Clock.GetUtcNow());
             var obj = DecodeObject(ctx, t, patched);
             // A resourceVersion in the patch is a precondition (as upstream).
             if (obj.Metadata.ResourceVersion is { Length: > 0 } rv && rv != current.Metadata.ResourceVersion)
@@ -259,6 +268,62 @@ public sealed class ApiHandler
             return obj;
         }, DryRun(ctx), ctx.RequestAborted);
         await WriteModelAsync(ctx, t, 200, result);
+    }
+
+    /// <summary>Server-side apply: merge into the live object under this field manager, or create the object.</summary>
+    private async Task ApplyAsync(HttpContext ctx, ResourceType t, RequestInfo info, JsonObject applied)
+    {
+        var manager = ctx.Request.Query["fieldManager"].ToString();
+        if (manager.Length == 0)
+            throw ApiException.Unprocessable("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+        var force = ctx.Request.Query["force"].ToString() == "true";
+        if (applied["kind"]?.GetValueKind() != JsonValueKind.String || applied["apiVersion"]?.GetValueKind() != JsonValueKind.String)
+            throw ApiException.BadRequest("apiVersion and kind must be set in an applied configuration");
+        if (applied["kind"]!.GetValue<string>() != t.Kind || applied["apiVersion"]!.GetValue<string>() != t.GroupVersion)
+            throw ApiException.BadRequest($"the applied object is a {applied["apiVersion"]}, Kind={applied["kind"]}, but this is {t.GroupVersion}, Kind={t.Kind}");
+        if (applied["metadata"]?["name"] is { } n && n.GetValueKind() == JsonValueKind.String && n.GetValue<string>() != info.Name)
+            throw ApiException.BadRequest($"the name of the object ({n.GetValue<string>()}) does not match the name on the URL ({info.Name})");
+        var schema = PatchSchema.ForKind(t.Group, t.Kind);
+        var withStatus = !t.HasStatus;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                var result = await _store.UpdateWithAsync(t, info.Namespace, info.Name!, null, current =>
+                {
+                    var live = (JsonObject)t.Strategy.Encode(current);
+                    JsonObject merged;
+                    try { merged = ServerSideApply.Merge(live, applied, manager, force, t.GroupVersion, schema, withStatus, _store.Clock.GetUtcNow()); }
+                    catch (ApplyConflictException e) { throw ApiException.ApplyConflict(e.Message, e.Conflicts.Select(c => (c.Manager, c.ApiVersion, c.Field)).ToList()); }
+                    return DecodeObject(ctx, t, merged);
+                }, DryRun(ctx), ctx.RequestAborted);
+                await WriteModelAsync(ctx, t, 200, result);
+                return;
+            }
+            catch (ApiException e) when (e.Code == 404 && e.Status.Details?.Name == info.Name && attempt == 0)
+            {
+                // Apply creates what does not exist yet.
+                var obj = ServerSideApply.Create(applied, manager, t.GroupVersion, schema, withStatus, _store.Clock.GetUtcNow());
+                if (obj["metadata"] is JsonObject meta) meta["name"] = info.Name;
+                try
+                {
+                    var created = await _store.CreateAsync(t, info.Namespace, DecodeObject(ctx, t, obj), DryRun(ctx), ctx.RequestAborted);
+                    await WriteModelAsync(ctx, t, 201, created);
+                    return;
+                }
+                catch (ApiException c) when (c.Code == 409 && c.Status.Reason == "AlreadyExists") { } // created meanwhile: merge
+            }
+        }
+    }
+
+    /// <summary>The manager of a non-apply write: ?fieldManager, else the User-Agent's program name (as upstream).</summary>
+    private static string FieldManager(HttpContext ctx)
+    {
+        var m = ctx.Request.Query["fieldManager"].ToString();
+        if (m.Length > 0) return m;
+        var ua = ctx.Request.Headers.UserAgent.ToString();
+        var slash = ua.IndexOf('/');
+        return slash > 0 ? ua[..slash] : ua.Length > 0 ? ua : "unknown";
     }
 
     private Task<KubeObject> UpdateScaleAsync(HttpContext ctx, ResourceType t, RequestInfo info, Func<JsonNode, JsonNode> change)

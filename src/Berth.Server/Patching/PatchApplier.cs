@@ -10,7 +10,7 @@ public static class PatchApplier
     public const string MergePatchContentType = "application/merge-patch+json";
     public const string StrategicMergePatchContentType = "application/strategic-merge-patch+json";
 
-    /// <summary>Server-side apply; not implemented yet, so requests with it get 415.</summary>
+    /// <summary>Server-side apply (handled by the API handler with Apply.ServerSideApply, not by <see cref="Apply"/>).</summary>
     public const string ApplyPatchContentType = "application/apply-patch+yaml";
 
     /// <summary>Patch media types <see cref="Apply"/> accepts.</summary>

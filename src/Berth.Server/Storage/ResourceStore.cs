@@ -149,7 +149,7 @@ public sealed class ResourceStore
         meta.DeletionTimestamp = null;
         meta.DeletionGracePeriodSeconds = null;
         meta.SelfLink = null;
-        meta.ManagedFields = null;
+        if (meta.ManagedFields is { Count: 0 }) meta.ManagedFields = null; // set by server-side apply, validated above
         meta.Generation = 1;
 
         t.Strategy.PrepareForCreate(obj);
@@ -319,7 +319,9 @@ public sealed class ResourceStore
         m.DeletionGracePeriodSeconds = o.DeletionGracePeriodSeconds;
         m.GenerateName ??= o.GenerateName;
         m.SelfLink = null;
-        m.ManagedFields = null;
+        // As upstream: a write that leaves managedFields out keeps them; an empty list clears them.
+        if (m.ManagedFields is null) m.ManagedFields = o.ManagedFields;
+        else if (m.ManagedFields.Count == 0) m.ManagedFields = null;
         m.ResourceVersion = o.ResourceVersion;
         t.Strategy.Default(updated);
         m.Generation = o.Generation ?? 1;
