@@ -16,15 +16,17 @@ public sealed class RecycleTests(BareStoreFixture fx) : IClassFixture<BareStoreF
 {
     private IApiClient C => fx.Client;
 
-    /// <summary>A stand-in for the NFS recycler: counts calls, fails while <see cref="Failure"/> is set.</summary>
+    /// <summary>A stand-in for the NFS recycler: counts calls per volume (the store holds other tests' volumes too, which
+    /// every controller started here also reclaims), fails while <see cref="Failure"/> is set.</summary>
     private sealed class FakeNfsRecycler : IVolumeRecycler
     {
-        public int Calls;
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _calls = new();
         public string? Failure;
+        public int Calls(string pv) => _calls.GetValueOrDefault(pv);
         public bool CanRecycle(PersistentVolume pv) => pv.Spec?.NFS is not null;
         public Task<string> RecycleAsync(PersistentVolume pv, CancellationToken ct)
         {
-            Interlocked.Increment(ref Calls);
+            _calls.AddOrUpdate(pv.Metadata.Name!, 1, (_, n) => n + 1);
             if (Failure is { } f) throw new IOException(f);
             return Task.FromResult("emptied " + pv.Spec!.NFS!.Server + ":" + pv.Spec.NFS.Path);
         }
@@ -87,7 +89,7 @@ public sealed class RecycleTests(BareStoreFixture fx) : IClassFixture<BareStoreF
         var v = await PvAsync(pv);
         Assert.Null(v.Spec!.ClaimRef);
         Assert.False(v.Metadata.Annotations?.ContainsKey(Ann.BoundByController) ?? false);
-        Assert.Equal(1, recycler.Calls);
+        Assert.Equal(1, recycler.Calls(pv));
         await Kube.EventuallyAsync(async () => (await EventsAsync(pv)).Contains("Normal VolumeRecycled Volume recycled"), "VolumeRecycled");
         Assert.Contains("Normal RecyclerPod Recycler pod: emptied 127.0.0.1:/exports/a", await EventsAsync(pv));
     }
@@ -144,7 +146,7 @@ public sealed class RecycleTests(BareStoreFixture fx) : IClassFixture<BareStoreF
 
         await Kube.EventuallyAsync(async () => (await EventsAsync(pv)).Contains($"Normal VolumeFailedRecycle Volume is used by pods: default/user-{pv}"), "the in-use event");
         Assert.Equal("Released", (await PvAsync(pv)).Status?.Phase);
-        Assert.Equal(0, recycler.Calls);
+        Assert.Equal(0, recycler.Calls(pv));
     }
 
     /// <summary>Empties half a hostPath directory, then hangs until the controller "crashes".</summary>
