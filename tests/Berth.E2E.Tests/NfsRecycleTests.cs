@@ -62,8 +62,9 @@ public sealed class NfsRecycleTests(NfsRecycleFixture f) : IClassFixture<NfsRecy
             requests: {storage: 1Gi}
         """;
 
-    /// <summary>The volume's phases as `kubectl get pv -w` reports them, until it reports <paramref name="until"/>.</summary>
-    private static async Task<List<string>> WatchPhasesAsync(string kubeconfig, string pv, string until, Task started, TimeSpan timeout)
+    /// <summary>The volume's phases as `kubectl get pv -w` reports them, until it reports <paramref name="until"/>;
+    /// <paramref name="watching"/> completes once the watch has reported the current phase.</summary>
+    private static async Task<List<string>> WatchPhasesAsync(string kubeconfig, string pv, string until, TaskCompletionSource watching, TimeSpan timeout)
     {
         var psi = new ProcessStartInfo(Kubectl.Binary) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in new[] { "--kubeconfig", kubeconfig, "get", "pv", pv, "-w", "-o", "jsonpath={.status.phase}{\"\\n\"}" }) psi.ArgumentList.Add(a);
@@ -75,12 +76,16 @@ public sealed class NfsRecycleTests(NfsRecycleFixture f) : IClassFixture<NfsRecy
             while (await p.StandardOutput.ReadLineAsync(cts.Token) is { } line)
             {
                 phases.Add(line.Trim());
-                if (phases.Count == 1) await started; // the watch is up: now the claim may go
+                watching.TrySetResult();
                 if (line.Trim() == until) break;
             }
         }
         catch (OperationCanceledException) { }
-        finally { p.Kill(true); }
+        finally
+        {
+            watching.TrySetResult();
+            p.Kill(true);
+        }
         return phases;
     }
 
@@ -104,12 +109,12 @@ public sealed class NfsRecycleTests(NfsRecycleFixture f) : IClassFixture<NfsRecy
         await Eventually.EqualsAsync(_k, "get pvc nfs-recycle-claim -o jsonpath={.status.phase}", "Bound", 30);
         Assert.Equal("Bound default/nfs-recycle-claim", await _k.OkAsync("get pv nfs-recycle -o jsonpath='{.status.phase} {.spec.claimRef.namespace}/{.spec.claimRef.name}'"));
 
-        var deleting = new TaskCompletionSource();
-        var watch = WatchPhasesAsync(f.Berth.Kubeconfig, "nfs-recycle", "Available", deleting.Task, TimeSpan.FromSeconds(60));
-        await Task.Delay(200);
+        var watching = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watch = WatchPhasesAsync(f.Berth.Kubeconfig, "nfs-recycle", "Available", watching, TimeSpan.FromSeconds(60));
+        await watching.Task; // the watch reported "Bound": every later phase will be seen
         await _k.OkAsync("delete pvc nfs-recycle-claim");
-        deleting.SetResult();
         var phases = await watch;
+        Assert.Equal("Bound", phases.FirstOrDefault());
         Assert.True(phases.IndexOf("Released") >= 0 && phases.IndexOf("Released") < phases.LastIndexOf("Available"),
             "phases seen: " + string.Join(" → ", phases));
 
