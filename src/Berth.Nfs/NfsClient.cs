@@ -234,27 +234,47 @@ public sealed class NfsClient : IDisposable
         var st = LStat(path);
         if (st is null) return;
         if (!st.IsDirectory) { UnlinkIfPresent(path); return; }
-        RemoveDirectoryContents(Abs(path));
+        RemoveDirectoryContents(Abs(path), CancellationToken.None);
         try { Rmdir(path); }
         catch (NfsException e) when (e.NotFound) { }
     }
 
-    private void RemoveDirectoryContents(string dir)
+    /// <summary>
+    /// Deletes everything inside the directory <paramref name="dir"/> (dot files too) and keeps the directory itself:
+    /// <c>rm -rf dir/* dir/.*</c> without following any symlink, so nothing outside it is touched. Entries that vanish
+    /// meanwhile are not an error, so a second call after an interrupted one finishes the job. Returns how many entries
+    /// were removed.
+    /// </summary>
+    /// <exception cref="NfsException"><paramref name="dir"/> is missing, or a symlink or not a directory (ENOTDIR), or the
+    /// server refuses a removal.</exception>
+    public int RemoveContents(string dir, CancellationToken ct = default)
     {
+        var p = Abs(dir);
+        var st = LStat(p) ?? throw new NfsException($"{Server}:{ExportPath.TrimEnd('/')}{p} does not exist", NfsException.ENOENT);
+        if (!st.IsDirectory) throw new NfsException($"{Server}:{ExportPath.TrimEnd('/')}{p} is not a directory", NfsException.ENOTDIR);
+        return RemoveDirectoryContents(p, ct);
+    }
+
+    private int RemoveDirectoryContents(string dir, CancellationToken ct)
+    {
+        var removed = 0;
         foreach (var e in ReadDir(dir))
         {
+            ct.ThrowIfCancellationRequested();
             var child = dir.TrimEnd('/') + "/" + e.Name;
             var type = e.Type;
             // Listings without type information: ask, without following links.
             if (type == NfsFileType.Unknown) type = LStat(child)?.Type ?? NfsFileType.Unknown;
             if (type == NfsFileType.Directory)
             {
-                RemoveDirectoryContents(child);
+                removed += RemoveDirectoryContents(child, ct);
                 try { Rmdir(child); }
                 catch (NfsException ex) when (ex.NotFound) { }
             }
             else UnlinkIfPresent(child);
+            removed++;
         }
+        return removed;
     }
 
     private void UnlinkIfPresent(string path)

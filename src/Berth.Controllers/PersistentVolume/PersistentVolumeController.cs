@@ -13,7 +13,7 @@ namespace Berth.Controllers.PersistentVolumes;
 /// released volumes. Keys are "pv:NAME" and "pvc:NS/NAME"; each sync reads the caches and moves the world one step.
 /// Writes are resourceVersion-checked, so two claims can never take one volume, whatever the interleaving or restart.
 /// </summary>
-public sealed partial class PersistentVolumeController : Controller
+public sealed partial class PersistentVolumeController : Controller, IReclaimHost
 {
     public const string Component = "persistentvolume-controller";
     private static readonly TimeSpan RepeatEventsEvery = TimeSpan.FromSeconds(15);
@@ -34,7 +34,10 @@ public sealed partial class PersistentVolumeController : Controller
     public const string UnboundClassIndex = "unbound-by-class";
     public const string ClaimUserIndex = "claims-used";
 
-    public PersistentVolumeController(IApiClient client, InformerFactory informers, EventRecorder events, ILogger? log = null)
+    /// <param name="recyclers">The Recycle policy's scrubbers, one per volume source; by default hostPath only (the host
+    /// adds NFS, which needs libnfs).</param>
+    public PersistentVolumeController(IApiClient client, InformerFactory informers, EventRecorder events, ILogger? log = null,
+        IReadOnlyList<IVolumeRecycler>? recyclers = null)
         : base(Component, log)
     {
         _client = client;
@@ -43,7 +46,7 @@ public sealed partial class PersistentVolumeController : Controller
         _claims = informers.For<PersistentVolumeClaim>();
         _classes = informers.For<StorageClass>();
         _pods = informers.For<Pod>();
-        _reclaimer = new VolumeReclaimer(client, events, Log);
+        _reclaimer = new VolumeReclaimer(client, events, Log, this, recyclers ?? [new HostPathRecycler()]);
         WaitFor(_volumes); WaitFor(_claims); WaitFor(_classes); WaitFor(_pods);
 
         _claims.AddIndex(UnboundClassIndex, c => string.IsNullOrEmpty(c.Spec?.VolumeName) ? [VolumeMatcher.ClaimClass(c)] : []);
@@ -118,6 +121,23 @@ public sealed partial class PersistentVolumeController : Controller
         var pv = _volumes.Get(name);
         return pv is null ? null : Newest(pv);
     }
+
+    /// <summary>upstream's isVolumeUsed: the pods, not terminated, using the claim a released volume was bound to —
+    /// unless a new claim of that name exists (then they use that one).</summary>
+    private List<string> PodsUsingReleasedClaim(PersistentVolume pv)
+    {
+        var users = new List<string>();
+        var r = pv.Spec?.ClaimRef;
+        if (r is null || _claims.Get(r.Namespace, r.Name!) is not null) return users;
+        foreach (var p in _pods.ByIndex(ClaimUserIndex, r.Namespace + "/" + r.Name))
+            if (p.Status?.Phase is not ("Succeeded" or "Failed")) users.Add(p.Metadata.Namespace + "/" + p.Metadata.Name);
+        users.Sort(StringComparer.Ordinal);
+        return users;
+    }
+
+    List<string> IReclaimHost.PodsUsingReleasedClaim(PersistentVolume pv) => PodsUsingReleasedClaim(pv);
+    Task<PersistentVolume> IReclaimHost.WriteVolumeAsync(PersistentVolume pv, bool status, CancellationToken ct) => WriteVolumeAsync(pv, status, ct);
+    Task<PersistentVolume> IReclaimHost.SetVolumePhaseAsync(PersistentVolume pv, string phase, string? message, CancellationToken ct) => SetVolumePhaseAsync(pv, phase, message, ct);
 
     // ------------------------------------------------------------------ writes
 

@@ -20,7 +20,7 @@ public sealed partial class PersistentVolumeController
         {
             // The claim is gone (or deleted and re-created under the same name): the volume is released.
             if (pv.Status?.Phase is not ("Released" or "Failed")) pv = await SetVolumePhaseAsync(pv, "Released", null, ct);
-            await _reclaimer.ReclaimAsync(pv, ct);
+            await ReclaimAsync(pv, ct);
             return;
         }
 
@@ -47,7 +47,7 @@ public sealed partial class PersistentVolumeController
         if (pv.Metadata.Annotation(Ann.ProvisionedBy) is not null && pv.Spec?.PersistentVolumeReclaimPolicy == "Delete")
         {
             if (pv.Status?.Phase is not ("Released" or "Failed")) pv = await SetVolumePhaseAsync(pv, "Released", null, ct);
-            await _reclaimer.ReclaimAsync(pv, ct);
+            await ReclaimAsync(pv, ct);
             return;
         }
         if (pv.Metadata.Annotation(Ann.BoundByController) is not null)
@@ -62,6 +62,11 @@ public sealed partial class PersistentVolumeController
         }
         pv = await WriteVolumeAsync(pv, status: false, ct);
         await SetVolumePhaseAsync(pv, "Available", null, ct);
+    }
+
+    private async Task ReclaimAsync(PersistentVolume pv, CancellationToken ct)
+    {
+        if (await _reclaimer.ReclaimAsync(pv, ct) is { } later) Queue.AddAfter("pv:" + pv.Metadata.Name, later);
     }
 
     /// <summary>The claim from the cache, or — when the cache does not have it yet — from the API, so a volume is

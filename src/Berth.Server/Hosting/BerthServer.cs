@@ -146,7 +146,8 @@ public sealed class BerthServer : IAsyncDisposable
 
         if (On(ControllerNames.PersistentVolume))
             // Binds wait on durable writes, so many are kept in flight.
-            manager.Run(new PersistentVolumeController(manager.Client, manager.Informers, Recorder(PersistentVolumeController.Component), logs.CreateLogger("pv-controller")), workers: 32);
+            manager.Run(new PersistentVolumeController(manager.Client, manager.Informers, Recorder(PersistentVolumeController.Component), logs.CreateLogger("pv-controller"),
+                recyclers: [new HostPathRecycler(), new NfsVolumeRecycler()]), workers: 32);
         if (On(ControllerNames.PvcProtection))
             manager.Run(new PvcProtectionController(manager.Client, manager.Informers, logs.CreateLogger("pvc-protection")));
         if (On(ControllerNames.PvProtection))
