@@ -19,6 +19,8 @@ public sealed record ProcessRuntimeOptions
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How often a running container's exit file is looked for.</summary>
     public TimeSpan ExitPoll { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>The store <c>berth image import</c> fills (DATA/images); null: built-in images only.</summary>
+    public string? ImageStoreDir { get; init; }
 }
 
 /// <summary>
@@ -41,7 +43,7 @@ public sealed class ProcessRuntime : IPodRuntime
         Log = log ?? NullLogger.Instance;
         Directory.CreateDirectory(options.StateDir);
         Tools = HostTools.Find(options.StateDir);
-        Images = new ImageCatalog(options.StateDir);
+        Images = new ImageCatalog(options.StateDir, options.ImageStoreDir is { } images ? new ImageStore(images) : null);
         Cgroups = new Cgroups();
         // Shims re-parent to us rather than to init while we run (we reap them when their container ends).
         Native.BecomeSubreaper();
