@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Kubelet.Runc;
+using Berth.Kubelet.Tests.Images;
 
 namespace Berth.Kubelet.Tests.Runc;
 
@@ -28,6 +29,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         var rt = new ProcessRuntime(new ProcessRuntimeOptions
         {
             StateDir = stateDir ?? Path.Combine(_dir, "node"),
+            ImageStoreDir = Path.Combine(_dir, "images"),
             Network = _net,
             InitialBackoff = TimeSpan.FromMilliseconds(500),
             MaxBackoff = TimeSpan.FromSeconds(2),
@@ -288,6 +290,56 @@ public sealed class ProcessRuntimeTests : IDisposable
         var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.Reason is "ErrImagePull");
         Assert.Contains("berth image import", c.Message);
         c = await WaitFor(rt, pod.Metadata.Uid!, s => s.Reason is "ImagePullBackOff");
+    }
+
+    [Fact]
+    public async Task An_imported_image_runs_from_its_own_root_filesystem_with_its_config()
+    {
+        // An image of busybox and the libraries it links (nothing else from the host), entrypoint + cmd, env, cwd, user.
+        var archive = Path.Combine(_dir, "app.tar");
+        var config = TestImage.Config(new System.Text.Json.Nodes.JsonObject
+        {
+            ["Env"] = new System.Text.Json.Nodes.JsonArray("PATH=/bin", "GREETING=hello from the image"),
+            ["Entrypoint"] = new System.Text.Json.Nodes.JsonArray("/bin/sh", "-c"),
+            ["Cmd"] = new System.Text.Json.Nodes.JsonArray("echo $GREETING; busybox cat /image-only.txt; echo cwd=$(pwd) uid=$(busybox id -u); " +
+                "test -e /usr/sbin/nginx || echo no-host-nginx; echo written > /tmp/w; busybox sleep 30"),
+            ["WorkingDir"] = "/work",
+            ["User"] = "1234",
+        });
+        var files = TestImage.BusyboxLayer();
+        files.Add(TestImage.File("image-only.txt", "only in the image\n"));
+        files.Add(TestImage.Dir("tmp/", (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit));
+        TestImage.WriteDockerSave(archive, config, [TestImage.Tar(files, gzip: true)], "example.com/tools/app:1");
+        Assert.True(System.IO.File.Exists("/usr/sbin/nginx"), "the host has nginx (the image must not)");
+
+        var rt = Runtime();
+        // Imported while the runtime runs: it resolves on the next try.
+        Berth.Kubelet.Images.ImageImporter.Import(new Berth.Kubelet.Images.ImageStore(Path.Combine(_dir, "images")), archive);
+        var pod = NewPod("imported", "Never", new Container { Name = "c", Image = "example.com/tools/app:1" });
+        await rt.StartPodAsync(pod, default);
+        var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
+        Assert.StartsWith("sha256:", c.ImageId);
+        var log = "";
+        for (int i = 0; i < 100 && !log.Contains("no-host-nginx"); i++)
+        {
+            await Task.Delay(50);
+            log = System.IO.File.ReadAllText(rt.ContainerLogPath(pod.Metadata.Uid!, "c", false)!);
+        }
+        Assert.True(log.Contains("hello from the image"), log);
+        Assert.Contains("only in the image", log);
+        Assert.Contains("cwd=/work uid=1234", log);
+        Assert.Contains("no-host-nginx", log);
+
+        // exec runs in the image too, and the pod's args replace the image's Cmd (not its Entrypoint).
+        var r = await Exec(rt, pod.Metadata.Uid!, "c", ["sh", "-c", "busybox cat /tmp/w; test -e /usr/bin/dotnet || echo no-host-dotnet"]);
+        Assert.Equal("written\nno-host-dotnet\n", r.Stdout);
+        await rt.StopPodAsync(pod, 0, default);
+
+        var pod2 = NewPod("args", "Never", new Container { Name = "c", Image = "example.com/tools/app:1", Args = ["echo args:$0", "x"] });
+        await rt.StartPodAsync(pod2, default);
+        c = await WaitFor(rt, pod2.Metadata.Uid!, s => s.State == ContainerRunState.Terminated);
+        Assert.Equal(0, c.ExitCode);
+        Assert.Contains("args:x", System.IO.File.ReadAllText(rt.ContainerLogPath(pod2.Metadata.Uid!, "c", false)!));
     }
 
     private sealed record ExecResult(int Code, string Stdout, string Stderr);
