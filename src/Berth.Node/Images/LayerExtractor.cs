@@ -67,7 +67,7 @@ internal static class LayerExtractor
                 case TarEntryType.Directory:
                     if (!IsRealDirectory(path)) { Remove(path); Directory.CreateDirectory(path); }
                     Own(path, e);
-                    SetMode(path, e.Mode);
+                    Runc.Native.SetMode(path, (int)e.Mode);
                     break;
                 case TarEntryType.RegularFile or TarEntryType.V7RegularFile or TarEntryType.ContiguousFile:
                     Remove(path);
@@ -75,7 +75,7 @@ internal static class LayerExtractor
                     using (var f = new FileStream(path, FileMode.CreateNew, FileAccess.Write))
                         e.DataStream?.CopyTo(f);
                     Own(path, e);
-                    SetMode(path, e.Mode);
+                    Runc.Native.SetMode(path, (int)e.Mode);
                     File.SetLastWriteTimeUtc(path, e.ModificationTime.UtcDateTime);
                     break;
                 case TarEntryType.SymbolicLink:
@@ -100,11 +100,6 @@ internal static class LayerExtractor
             }
             ours.Add(path);
         }
-    }
-
-    private static void SetMode(string path, UnixFileMode mode)
-    {
-        if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, mode);
     }
 
     private static bool IsRealDirectory(string path)

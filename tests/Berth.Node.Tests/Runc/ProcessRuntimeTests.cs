@@ -342,6 +342,32 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Contains("args:x", System.IO.File.ReadAllText(rt.ContainerLogPath(pod2.Metadata.Uid!, "c", false)!));
     }
 
+    [Fact]
+    public async Task Exec_with_a_tty_over_the_WebSocket_protocol_applies_resizes()
+    {
+        var rt = Runtime();
+        var pod = NewPod("tty", "Always", Busybox("c", "exec sleep 1000"));
+        await rt.StartPodAsync(pod, default);
+        await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
+        const string token = "tty-test-token-0123456789abcdef0123";
+        await using var server = new Berth.Kubelet.Streaming.KubeletServer(
+            new Berth.Kubelet.Streaming.KubeletServerOptions { Certificate = Streaming.KubeletServerTests.SelfSigned(), Token = token },
+            rt, (ns, name) => name == "tty" ? pod : null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await server.StartAsync(default);
+        var script = Uri.EscapeDataString("sleep 0.5; echo size=$(stty size); read x; echo size=$(stty size)");
+        await using var ws = await Streaming.ChannelClient.ConnectAsync(
+            new Uri($"wss://127.0.0.1:{server.Port}/exec/default/tty/c?command=sh&command=-c&command={script}&stdin=1&stdout=1&tty=1"), token);
+
+        await ws.ResizeAsync(100, 40); // kubectl sends the terminal's size first
+        await ws.WaitForAsync("size=40 100");
+        await ws.ResizeAsync(132, 50); // the user resized the window
+        await Task.Delay(300);
+        await ws.SendAsync(0, "\n");
+        await ws.WaitForAsync("size=50 132");
+        await ws.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("Success", ws.Error);
+    }
+
     private sealed record ExecResult(int Code, string Stdout, string Stderr);
 
     private static async Task<ExecResult> Exec(ProcessRuntime rt, string uid, string container, string[] cmd, string? stdin = null)
