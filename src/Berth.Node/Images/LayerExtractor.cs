@@ -92,7 +92,7 @@ internal static class LayerExtractor
                     break;
                 case TarEntryType.Fifo:
                     Remove(path);
-                    if (mkfifo(path, (uint)e.Mode) != 0) throw new IOException($"{what}: cannot make fifo \"{name}\": {Marshal.GetLastPInvokeErrorMessage()}");
+                    Runc.Native.MakeFifo(path, (int)e.Mode);
                     Own(path, e);
                     break;
                 default:
@@ -127,7 +127,4 @@ internal static class LayerExtractor
 
     [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)]
     private static extern int link(string oldpath, string newpath);
-
-    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)]
-    private static extern int mkfifo(string path, uint mode);
 }

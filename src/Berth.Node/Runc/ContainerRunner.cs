@@ -47,6 +47,7 @@ internal sealed class ContainerRunner
     public string Dir { get; }
     private string RootFs => Path.Combine(Dir, "rootfs");
     private string RunDir => Path.Combine(Dir, "runs");
+    private string StdinFifo => Path.Combine(Dir, "stdin");
     private string ExitFile(string runId) => Path.Combine(RunDir, runId + ".exit");
     public string LogFile(int runIndex) => Path.Combine(Dir, "logs", runIndex.ToString(CultureInfo.InvariantCulture) + ".log");
 
@@ -319,9 +320,15 @@ internal sealed class ContainerRunner
         Save(); // before the start: a crash right after it still finds the run
 
         var pidFile = Path.Combine(RunDir, runId + ".pid");
-        var r = await CommandRunner.RunAsync(_rt.Tools.Shim,
-            [LogFile(runIndex), ExitFile(runId), pidFile, "--", _rt.Tools.Runc, "run", "-d", "--pid-file", pidFile, "-b", bundle, runId],
-            TimeSpan.FromSeconds(60));
+        var shimArgs = new List<string> { LogFile(runIndex), ExitFile(runId), pidFile };
+        if (Spec.Stdin == true)
+        {
+            // stdin: true — the shim gives the container this FIFO; kubectl attach -i writes into it (OpenStdin).
+            if (!File.Exists(StdinFifo)) Native.MakeFifo(StdinFifo, 0x180 /* 0600 */);
+            shimArgs.Add(StdinFifo);
+        }
+        shimArgs.AddRange(["--", _rt.Tools.Runc, "run", "-d", "--pid-file", pidFile, "-b", bundle, runId]);
+        var r = await CommandRunner.RunAsync(_rt.Tools.Shim, shimArgs, TimeSpan.FromSeconds(60));
         if (r.ExitCode != 0)
         {
             var why = LastLines(LogFile(runIndex));
@@ -336,6 +343,10 @@ internal sealed class ContainerRunner
         _pod.Changed();
         return runId;
     }
+
+    /// <summary>A writer into the running container's stdin (a container with stdin: true), or null.</summary>
+    public Stream? OpenStdin()
+        => Spec.Stdin == true && RunningId is not null && File.Exists(StdinFifo) ? Native.OpenFifoWriter(StdinFifo) : null;
 
     private void StartProbes(string runId)
     {

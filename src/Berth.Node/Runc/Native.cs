@@ -109,6 +109,27 @@ internal static partial class Native
         return ok;
     }
 
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)]
+    private static extern int mkfifo(string path, uint mode);
+
+    public static void MakeFifo(string path, int mode)
+    {
+        if (mkfifo(path, (uint)mode) != 0) throw new IOException($"cannot make the FIFO {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fcntl(int fd, int cmd, int arg);
+
+    /// <summary>Opens a FIFO for writing if something reads it (else null, at once: O_NONBLOCK), then makes writes blocking.</summary>
+    public static FileStream? OpenFifoWriter(string path)
+    {
+        const int O_WRONLY = 1, F_SETFL = 4;
+        var fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) return null;
+        fcntl(fd, F_SETFL, 0);
+        return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 1);
+    }
+
     /// <summary>Orphaned descendants are re-parented to this process rather than to init.</summary>
     public static bool BecomeSubreaper() => prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
 }

@@ -30,7 +30,7 @@ public sealed record ProcessRuntimeOptions
 /// the CRI log and records the exit code. Everything is kept under <see cref="ProcessRuntimeOptions.StateDir"/>/pods, so a
 /// restarted agent adopts the pods that still run.
 /// </summary>
-public sealed class ProcessRuntime : IPodRuntime
+public sealed class ProcessRuntime : IPodRuntime, Streaming.IAttachTarget
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, ProcessPod> _pods = new(StringComparer.Ordinal);
@@ -206,6 +206,13 @@ public sealed class ProcessRuntime : IPodRuntime
         var id = c.RunningId ?? throw new InvalidOperationException($"container {containerName} is not running");
         if (command.Count == 0) throw new InvalidOperationException("you must specify at least one command for the container");
         return await ContainerExec.RunAsync(Tools.Runc, id, command, streams, ct);
+    }
+
+    public Stream? OpenStdin(string podUid, string containerName)
+    {
+        ProcessPod? p;
+        lock (_lock) _pods.TryGetValue(podUid, out p);
+        return p?.Container(containerName)?.OpenStdin();
     }
 
     // ------------------------------------------------------------------ files and adoption

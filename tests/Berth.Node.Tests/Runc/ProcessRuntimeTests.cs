@@ -342,6 +342,53 @@ public sealed class ProcessRuntimeTests : IDisposable
         Assert.Contains("args:x", System.IO.File.ReadAllText(rt.ContainerLogPath(pod2.Metadata.Uid!, "c", false)!));
     }
 
+    private const string KubeletToken = "kubelet-test-token-0123456789abcdef0123";
+
+    /// <summary>A kubelet API server for one pod of <paramref name="rt"/>.</summary>
+    private static async Task<Berth.Kubelet.Streaming.KubeletServer> KubeletFor(ProcessRuntime rt, Pod pod)
+    {
+        var server = new Berth.Kubelet.Streaming.KubeletServer(
+            new Berth.Kubelet.Streaming.KubeletServerOptions { Certificate = Streaming.KubeletServerTests.SelfSigned(), Token = KubeletToken },
+            rt, (ns, name) => name == pod.Metadata.Name ? pod : null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await server.StartAsync(default);
+        return server;
+    }
+
+    [Fact]
+    public async Task Attach_streams_output_from_now_on_and_feeds_stdin_of_a_stdin_container()
+    {
+        var rt = Runtime();
+        var c = Busybox("c", "echo before; while read l; do echo got:$l; echo err:$l >&2; [ \"$l\" = quit ] && exit 3; done");
+        c.Stdin = true;
+        var pod = NewPod("att", "Never", c);
+        await rt.StartPodAsync(pod, default);
+        await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
+        await using var server = await KubeletFor(rt, pod);
+        var url = new Uri($"wss://127.0.0.1:{server.Port}/attach/default/att/c?stdin=1&stdout=1&stderr=1");
+
+        await using (var first = await Streaming.ChannelClient.ConnectAsync(url, KubeletToken))
+        {
+            await Task.Delay(200);
+            await first.SendAsync(0, "hello\n");
+            await first.WaitForAsync("got:hello\n");
+            await first.WaitForAsync("err:hello\n", stderr: true);
+            Assert.DoesNotContain("before", first.Stdout); // attach shows what comes after it, not the log
+            Assert.DoesNotContain("err:", first.Stdout);
+        }
+        // Detaching leaves stdin open: a second attach goes on where the first stopped, and sees the container end.
+        await using var second = await Streaming.ChannelClient.ConnectAsync(url, KubeletToken);
+        await Task.Delay(200);
+        await second.SendAsync(0, "again\n");
+        await second.WaitForAsync("got:again\n");
+        Assert.DoesNotContain("hello", second.Stdout);
+        await second.SendAsync(0, "quit\n");
+        await second.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("got:quit", second.Stdout);
+        Assert.Contains("Success", second.Error);
+        var st = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Terminated);
+        Assert.Equal(3, st.ExitCode);
+    }
+
     [Fact]
     public async Task Exec_with_a_tty_over_the_WebSocket_protocol_applies_resizes()
     {
@@ -349,11 +396,8 @@ public sealed class ProcessRuntimeTests : IDisposable
         var pod = NewPod("tty", "Always", Busybox("c", "exec sleep 1000"));
         await rt.StartPodAsync(pod, default);
         await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
-        const string token = "tty-test-token-0123456789abcdef0123";
-        await using var server = new Berth.Kubelet.Streaming.KubeletServer(
-            new Berth.Kubelet.Streaming.KubeletServerOptions { Certificate = Streaming.KubeletServerTests.SelfSigned(), Token = token },
-            rt, (ns, name) => name == "tty" ? pod : null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
-        await server.StartAsync(default);
+        const string token = KubeletToken;
+        await using var server = await KubeletFor(rt, pod);
         var script = Uri.EscapeDataString("sleep 0.5; echo size=$(stty size); read x; echo size=$(stty size)");
         await using var ws = await Streaming.ChannelClient.ConnectAsync(
             new Uri($"wss://127.0.0.1:{server.Port}/exec/default/tty/c?command=sh&command=-c&command={script}&stdin=1&stdout=1&tty=1"), token);

@@ -8,6 +8,7 @@ internal sealed class ChannelClient : IAsyncDisposable
 {
     private readonly ClientWebSocket _ws = new();
     private readonly StringBuilder _stdout = new();
+    private readonly StringBuilder _stderr = new();
     private readonly StringBuilder _error = new();
     private readonly object _lock = new();
     private Task _receive = Task.CompletedTask;
@@ -41,13 +42,15 @@ internal sealed class ChannelClient : IAsyncDisposable
                 var m = ms.ToArray();
                 if (m.Length < 1) continue;
                 var text = Encoding.UTF8.GetString(m, 1, m.Length - 1);
-                lock (_lock) (m[0] == 3 ? _error : _stdout).Append(text);
+                lock (_lock) (m[0] switch { 3 => _error, 2 => _stderr, _ => _stdout }).Append(text);
             }
         }
-        catch (WebSocketException) { }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException) { }
     }
 
     public string Stdout { get { lock (_lock) return _stdout.ToString(); } }
+    public string Stderr { get { lock (_lock) return _stderr.ToString(); } }
+    /// <summary>The error channel: the session's final metav1.Status.</summary>
     public string Error { get { lock (_lock) return _error.ToString(); } }
 
     public Task SendAsync(byte channel, string text)
@@ -61,13 +64,13 @@ internal sealed class ChannelClient : IAsyncDisposable
 
     public Task ResizeAsync(int width, int height) => SendAsync(4, $"{{\"Width\":{width},\"Height\":{height}}}");
 
-    /// <summary>Waits until stdout contains <paramref name="text"/>.</summary>
-    public async Task WaitForAsync(string text, int seconds = 10)
+    /// <summary>Waits until stdout (or stderr) contains <paramref name="text"/>.</summary>
+    public async Task WaitForAsync(string text, int seconds = 10, bool stderr = false)
     {
         var until = DateTime.UtcNow.AddSeconds(seconds);
-        while (!Stdout.Contains(text, StringComparison.Ordinal))
+        while (!(stderr ? Stderr : Stdout).Contains(text, StringComparison.Ordinal))
         {
-            if (DateTime.UtcNow > until) throw new Xunit.Sdk.XunitException($"\"{text}\" did not appear; output so far: {Stdout}; error channel: {Error}");
+            if (DateTime.UtcNow > until) throw new Xunit.Sdk.XunitException($"\"{text}\" did not appear; output so far: {Stdout}; stderr: {Stderr}; error channel: {Error}");
             await Task.Delay(20);
         }
     }
@@ -77,8 +80,13 @@ internal sealed class ChannelClient : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try { if (_ws.State == WebSocketState.Open) await _ws.CloseAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None); }
-        catch (WebSocketException) { }
+        try
+        {
+            // The receive loop owns reads: only send our close and let it see the server's.
+            if (_ws.State == WebSocketState.Open) await _ws.CloseOutputAsync(WebSocketCloseStatus.NormalClosure, "", CancellationToken.None);
+            await _receive.WaitAsync(TimeSpan.FromSeconds(5));
+        }
+        catch (Exception e) when (e is WebSocketException or OperationCanceledException or IOException or TimeoutException) { }
         _ws.Dispose();
     }
 }
