@@ -37,7 +37,7 @@ internal static class ImageCommand
         foreach (var img in images)
         {
             var names = img.References.Count > 0 ? string.Join(", ", img.References) : "(no name: give one with --name REF)";
-            Console.WriteLine($"{(img.New ? "imported" : "already present")}: {names} {img.Id} ({img.Layers} layers)");
+            Console.WriteLine($"{(img.New ? "imported" : "already present")}: {names} {img.Id} ({img.Layers} layer{(img.Layers == 1 ? "" : "s")})");
         }
         return 0;
     }

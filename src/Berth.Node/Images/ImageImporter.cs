@@ -21,7 +21,7 @@ public static class ImageImporter
     /// archives that carry none).</param>
     public static IReadOnlyList<ImportedImage> Import(ImageStore store, string archive, string? name = null)
     {
-        if (!File.Exists(archive)) throw new FileNotFoundException($"{archive}: no such file");
+        if (!File.Exists(archive)) throw new FileNotFoundException("no such file", archive);
         Directory.CreateDirectory(store.Dir);
         using var lockFile = Lock(store.Dir);
         foreach (var stale in Directory.EnumerateDirectories(store.Dir, ".import-*")) Directory.Delete(stale, true);
