@@ -119,7 +119,10 @@ internal sealed class ContainerRunner
                 {
                     SetWaiting(_reason is "ErrImagePull" ? "ImagePullBackOff" : "ErrImagePull",
                         _reason is "ErrImagePull" ? $"Back-off pulling image \"{Spec.Image}\"" : ImageCatalog.NotFoundMessage(Spec.Image));
-                    await DelayAsync(pullBackoff);
+                    // An import (berth image import) ends the back-off early: the store is looked at every second meanwhile.
+                    var until = DateTime.UtcNow + pullBackoff;
+                    while (!_stopping && DateTime.UtcNow < until && _rt.Images.Resolve(Spec.Image) is null)
+                        await DelayAsync(Min(TimeSpan.FromSeconds(1), until - DateTime.UtcNow));
                     pullBackoff = Min(pullBackoff * 2, _rt.Options.MaxBackoff);
                     continue;
                 }

@@ -312,12 +312,18 @@ public sealed class ProcessRuntimeTests : IDisposable
         TestImage.WriteDockerSave(archive, config, [TestImage.Tar(files, gzip: true)], "example.com/tools/app:1");
         Assert.True(System.IO.File.Exists("/usr/sbin/nginx"), "the host has nginx (the image must not)");
 
-        var rt = Runtime();
-        // Imported while the runtime runs: it resolves on the next try.
-        Berth.Kubelet.Images.ImageImporter.Import(new Berth.Kubelet.Images.ImageStore(Path.Combine(_dir, "images")), archive);
+        // The pod waits for the image; imported while the runtime runs, it starts within the back-off, without a restart.
+        var rt = new ProcessRuntime(new ProcessRuntimeOptions
+        {
+            StateDir = Path.Combine(_dir, "node"), ImageStoreDir = Path.Combine(_dir, "images"), Network = _net,
+            InitialBackoff = TimeSpan.FromSeconds(30), ExitPoll = TimeSpan.FromMilliseconds(50),
+        });
+        _runtimes.Add(rt);
         var pod = NewPod("imported", "Never", new Container { Name = "c", Image = "example.com/tools/app:1" });
         await rt.StartPodAsync(pod, default);
-        var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
+        await WaitFor(rt, pod.Metadata.Uid!, s => s.Reason == "ErrImagePull");
+        Berth.Kubelet.Images.ImageImporter.Import(new Berth.Kubelet.Images.ImageStore(Path.Combine(_dir, "images")), archive);
+        var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running, seconds: 10);
         Assert.StartsWith("sha256:", c.ImageId);
         var log = "";
         for (int i = 0; i < 100 && !log.Contains("no-host-nginx"); i++)
