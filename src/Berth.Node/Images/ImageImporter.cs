@@ -61,11 +61,19 @@ public static class ImageImporter
             var building = Path.Combine(work, "image");
             var rootfs = Path.Combine(building, "rootfs");
             Directory.CreateDirectory(rootfs);
+            // The config names each layer's uncompressed digest (rootfs.diff_ids): a damaged archive is refused, as docker load does.
+            var diffIds = new List<string>();
+            foreach (var d in JsonNode.Parse(c.Config)?["rootfs"]?["diff_ids"] as JsonArray ?? []) if (d is not null) diffIds.Add(d.GetValue<string>());
+            if (diffIds.Count > 0 && diffIds.Count != c.Layers.Count)
+                throw new InvalidDataException($"the image config lists {diffIds.Count} layer digests for {c.Layers.Count} layers");
             for (int i = 0; i < c.Layers.Count; i++)
             {
                 var what = $"layer {i + 1} ({c.Layers[i]})";
-                using var layer = LayerExtractor.OpenMaybeCompressed(Member(unpacked, c.Layers[i]), what);
+                using var layer = new DigestingStream(LayerExtractor.OpenMaybeCompressed(Member(unpacked, c.Layers[i]), what));
                 LayerExtractor.Apply(layer, rootfs, what);
+                var digest = layer.Finish();
+                if (diffIds.Count > 0 && diffIds[i] != digest)
+                    throw new InvalidDataException($"{what} has digest {digest}, but the image config says {diffIds[i]}: the archive is damaged");
             }
             File.WriteAllBytes(Path.Combine(building, "config.json"), c.Config);
             Directory.Move(building, final);
@@ -166,6 +174,45 @@ public static class ImageImporter
         var path = RootPath.Resolve(root, RootPath.Clean(member, "archive") ?? "", followLast: true);
         if (!File.Exists(path)) throw new InvalidDataException($"the archive has no file \"{member}\"");
         return path;
+    }
+
+    /// <summary>Hashes what is read through it; not seekable, so that a tar reader reads (and hashes) what it skips.</summary>
+    private sealed class DigestingStream(Stream inner) : Stream
+    {
+        private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+
+        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+        public override int Read(Span<byte> buffer)
+        {
+            var n = inner.Read(buffer);
+            _hash.AppendData(buffer[..n]);
+            return n;
+        }
+
+        /// <summary>Reads the rest (the tar's end blocks) and returns "sha256:…" of everything.</summary>
+        public string Finish()
+        {
+            var buf = new byte[65536];
+            while (Read(buf, 0, buf.Length) > 0) { }
+            return "sha256:" + Convert.ToHexStringLower(_hash.GetHashAndReset());
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing) { inner.Dispose(); _hash.Dispose(); }
+            base.Dispose(disposing);
+        }
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Waits for the store's import lock (flock through FileShare.None).</summary>

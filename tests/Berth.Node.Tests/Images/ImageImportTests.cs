@@ -170,6 +170,25 @@ public sealed class ImageImportTests : IDisposable
     }
 
     [Fact]
+    public void Layers_are_checked_against_the_configs_diff_ids()
+    {
+        var layer = Tar([File("a.txt", "a")]);
+        var good = "sha256:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(layer));
+        var config = Config(new JsonObject { ["Cmd"] = new JsonArray("x") });
+        config["rootfs"]!["diff_ids"] = new JsonArray(good);
+        var archive = Path.Combine(_dir, "good.tar");
+        WriteDockerSave(archive, config, [layer], "checked:1");
+        Assert.Single(ImageImporter.Import(_store, archive));
+
+        config["rootfs"]!["diff_ids"] = new JsonArray("sha256:" + new string('0', 64));
+        WriteDockerSave(archive, config, [layer], "damaged:1");
+        var e = Assert.Throws<InvalidDataException>(() => ImageImporter.Import(_store, archive));
+        Assert.Contains("the archive is damaged", e.Message);
+        Assert.Null(_store.Find("damaged:1"));
+        Assert.Single(_store.List());
+    }
+
+    [Fact]
     public void An_archive_that_is_not_an_image_is_refused_with_a_reason()
     {
         var archive = Path.Combine(_dir, "junk.tar");
