@@ -177,11 +177,9 @@ public static class ImageImporter
     }
 
     /// <summary>Hashes what is read through it; not seekable, so that a tar reader reads (and hashes) what it skips.</summary>
-    private sealed class DigestingStream(Stream inner) : Stream
+    private sealed class DigestingStream(Stream inner) : Streaming.ReadOnlyStream
     {
         private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -203,16 +201,6 @@ public static class ImageImporter
             if (disposing) { inner.Dispose(); _hash.Dispose(); }
             base.Dispose(disposing);
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
     /// <summary>Waits for the store's import lock (flock through FileShare.None).</summary>
