@@ -19,6 +19,10 @@ public static class Program
               --nfs-server/--nfs-path (or NFS_SERVER/NFS_PATH) run the nfs-subdir provisioner against your own server.
           berth provisioner local-path|nfs-subdir [--kubeconfig FILE] [--name PROVISIONER_NAME] [--lease-namespace NS] [--no-leader-elect] ...
               Run one provisioner on its own against a (remote) Berth, with a Lease for leader election.
+          berth image import FILE [--data-dir DIR] [--name REF]
+              Import the images of a `docker save` or OCI image layout archive (tar or tar.gz) into DIR/images
+              (default ./.berth); pods on this node can run them at once. --name gives the image a reference.
+          berth image list [--data-dir DIR]
           berth version
         """;
 
@@ -36,6 +40,7 @@ public static class Program
                 "up" => await RunServerAsync(ParseServer(args[1..], up: true), printExport: true),
                 "server" => await RunServerAsync(ParseServer(args[1..], up: false), printExport: false),
                 "provisioner" => await RunProvisionerAsync(args[1..]),
+                "image" => ImageCommand.Run(args[1..]),
                 "version" => Version(),
                 _ => Fail($"unknown command \"{args[0]}\"\n{Usage}"),
             };

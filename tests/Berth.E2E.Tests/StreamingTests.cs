@@ -8,7 +8,7 @@ using Xunit.Abstractions;
 namespace Berth.E2E.Tests;
 
 /// <summary>
-/// kubectl logs, exec and port-forward against ./berth server --runtime simulated: the API server proxies to the node
+/// kubectl logs, exec, attach and port-forward against ./berth server --runtime simulated: the API server proxies to the node
 /// agent's kubelet API, exec speaks the WebSocket remote command protocol (v5), port-forward SPDY tunnelled in a WebSocket.
 /// </summary>
 public sealed class StreamingTests(ServerFixture f, ITestOutputHelper output) : IClassFixture<ServerFixture>
@@ -133,6 +133,20 @@ public sealed class StreamingTests(ServerFixture f, ITestOutputHelper output) : 
         Assert.False(SleepRunning(marker), "the exec'd command outlived the kubectl that started it");
     }
 
+    [Fact]
+    public async Task Attach_streams_the_containers_output_from_now_on()
+    {
+        await RunningAsync("attached", "{berth.io/simulate-log-every: 300ms}");
+        await Eventually.OutputAsync(_k, "logs attached -c app", s => s.Contains("tick 1\n"));
+        using var attach = Start("attach attached -c app");
+        var first = int.Parse((await attach.ReadLineAsync()).Split(' ')[1]);
+        Assert.True(first >= 2, $"attach showed tick {first}, written before it attached");
+        Assert.Equal($"tick {first + 1}", await attach.ReadLineAsync());
+        var wrong = await _k.RunAsync("attach attached -c nope");
+        Assert.NotEqual(0, wrong.ExitCode);
+        Assert.Contains("nope", wrong.Stderr);
+    }
+
     /// <summary>Whether a process "sleep <paramref name="marker"/>" runs on this host (the simulated runtime's exec).</summary>
     private static bool SleepRunning(string marker)
     {
@@ -208,7 +222,7 @@ public sealed class StreamingTests(ServerFixture f, ITestOutputHelper output) : 
     public async Task Discovery_lists_the_streaming_subresources()
     {
         var resources = await _k.OkAsync("get --raw /api/v1");
-        foreach (var sub in new[] { "pods/log", "pods/exec", "pods/portforward" })
+        foreach (var sub in new[] { "pods/log", "pods/exec", "pods/attach", "pods/portforward" })
             Assert.Contains($"\"name\":\"{sub}\"", resources);
     }
 

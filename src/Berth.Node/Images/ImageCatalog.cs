@@ -4,9 +4,10 @@ using System.Text;
 namespace Berth.Kubelet.Images;
 
 /// <summary>
-/// What an image reference runs as: containers' root filesystem is always an overlay of the host's <c>/</c> (the
-/// programs come from Debian packages), so an image is a default command plus the few files and settings that make
-/// the host look like the official image (nginx's document root, redis's /data, busybox's applets first on PATH).
+/// What an image reference runs as. An imported image (<c>berth image import</c>) brings its own root filesystem and
+/// config. A built-in one runs on an overlay of the host's <c>/</c> (the programs come from Debian packages), so it is a
+/// default command plus the few files and settings that make the host look like the official image (nginx's document
+/// root, redis's /data, busybox's applets first on PATH).
 /// </summary>
 public sealed record ResolvedImage
 {
@@ -20,6 +21,10 @@ public sealed record ResolvedImage
     public IReadOnlyList<string> Cmd { get; init; } = [];
     public IReadOnlyList<KeyValuePair<string, string>> Env { get; init; } = [];
     public string WorkingDir { get; init; } = "/";
+    /// <summary>The image's own root filesystem (the overlay's read-only lower layer); null for the host's <c>/</c>.</summary>
+    public string? RootFs { get; init; }
+    /// <summary>The image config's User ("uid[:gid]" or names from the image's /etc/passwd); empty for root.</summary>
+    public string User { get; init; } = "";
     /// <summary>Files placed over the host's (container path → content), mounted read-only.</summary>
     public IReadOnlyList<KeyValuePair<string, string>> Files { get; init; } = [];
     /// <summary>Host directories bound read-only into the container (host path → container path).</summary>
@@ -30,7 +35,10 @@ public sealed record ResolvedImage
     public Func<IReadOnlyList<string>, IReadOnlyList<string>>? AdjustArgs { get; init; }
 }
 
-/// <summary>The built-in images (nginx, redis, busybox, pause and plain distributions), resolved from references.</summary>
+/// <summary>
+/// Resolves references: imported images first (a user who imports their own nginx expects it to run, as upstream would
+/// run the image it pulled), then the built-in ones (nginx, redis, busybox, pause and plain distributions).
+/// </summary>
 public sealed class ImageCatalog
 {
     public const string DefaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -38,11 +46,14 @@ public sealed class ImageCatalog
     public const string BusyboxBin = "/.berth/busybox/bin";
 
     private readonly string _busyboxLinks;
+    private readonly ImageStore? _store;
 
     /// <param name="stateDir">A directory of the agent's (the busybox applet links are made under it).</param>
-    public ImageCatalog(string stateDir)
+    /// <param name="store">The imported images, read on every resolve (an import needs no restart).</param>
+    public ImageCatalog(string stateDir, ImageStore? store = null)
     {
         _busyboxLinks = Path.Combine(stateDir, "images", "busybox", "bin");
+        _store = store;
     }
 
     /// <summary>Splits a reference into (repository with registry, tag); digests count as tags.</summary>
@@ -66,8 +77,18 @@ public sealed class ImageCatalog
     public ResolvedImage? Resolve(string? reference)
     {
         if (string.IsNullOrWhiteSpace(reference)) return null;
-        var (repo, tag) = Parse(reference);
-        var canonical = repo + (tag.Contains(':') ? "@" + tag : ":" + tag);
+        var canonical = ImageStore.Canonical(reference);
+        if (_store?.Find(reference) is { } stored)
+        {
+            var c = stored.Config;
+            return new ResolvedImage
+            {
+                Reference = canonical, ImageId = stored.StatusId, RootFs = stored.RootFs,
+                Entrypoint = c.Entrypoint, Cmd = c.Cmd, Env = c.Env,
+                WorkingDir = c.WorkingDir.Length > 0 ? c.WorkingDir : "/", User = c.User,
+            };
+        }
+        var (repo, _) = Parse(reference);
         var id = repo + "@sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("berth-builtin:" + repo)));
         var name = repo[(repo.LastIndexOf('/') + 1)..];
         switch (name)
@@ -115,7 +136,7 @@ public sealed class ImageCatalog
     /// <summary>The waiting message for an image that resolves to nothing.</summary>
     public static string NotFoundMessage(string? reference)
         => $"Failed to pull image \"{reference}\": image is not built in (built in: nginx, redis, busybox, pause, debian, ubuntu) " +
-           "and this node pulls from no registry; import it with: ./berth image import FILE";
+           "nor imported, and this node pulls from no registry; import it (a docker save or OCI archive) with: ./berth image import FILE";
 
     /// <summary>The official image is built with protected mode off (it runs in a container); Debian's binary is not.</summary>
     private static IReadOnlyList<string> RedisArgs(IReadOnlyList<string> argv)

@@ -5,7 +5,8 @@ namespace Berth.Kubelet.Runc;
 /// <summary>
 /// kubectl exec into a container: `runc exec` wired to the session's streams. Without a TTY the streams are plain pipes;
 /// with one, `script` gives runc a terminal to run `runc exec --tty` from (runc then allocates the container's pty and
-/// copies between the two); window size changes are not applied yet.
+/// copies between the two); window size changes (the resize channel) are set on script's terminal, whose SIGWINCH makes
+/// runc pass them on to the container's.
 /// </summary>
 internal static class ContainerExec
 {
@@ -38,6 +39,7 @@ internal static class ContainerExec
             CopyAsync(p.StandardOutput.BaseStream, streams.Stdout, ct),
             CopyAsync(p.StandardError.BaseStream, streams.Tty ? streams.Stdout : streams.Stderr, ct),
         };
+        if (streams.Tty && streams.Resize is { } sizes) _ = ApplyResizesAsync(p.Id, sizes, ct);
         var stdin = streams.Stdin is { } input
             ? Task.Run(async () =>
             {
@@ -54,6 +56,38 @@ internal static class ContainerExec
         }
         await Task.WhenAll(pumps);
         return p.ExitCode;
+    }
+
+    private static async Task ApplyResizesAsync(int scriptPid, System.Threading.Channels.ChannelReader<(ushort Width, ushort Height)> sizes, CancellationToken ct)
+    {
+        string? tty = null;
+        try
+        {
+            await foreach (var (width, height) in sizes.ReadAllAsync(ct))
+            {
+                // The first size usually arrives before script has made its terminal: wait for it a little.
+                for (int i = 0; tty is null && i < 100; i++)
+                {
+                    tty = TerminalOf(scriptPid);
+                    if (tty is null) await Task.Delay(10, ct);
+                }
+                if (tty is null || !Native.SetWindowSize(tty, width, height)) return; // the exec has ended
+            }
+        }
+        catch (OperationCanceledException) { }
+    }
+
+    /// <summary>The terminal script runs its command on: the stdin of one of its children.</summary>
+    private static string? TerminalOf(int scriptPid)
+    {
+        try
+        {
+            var children = File.ReadAllText($"/proc/{scriptPid}/task/{scriptPid}/children").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            foreach (var child in children)
+                if (new FileInfo($"/proc/{child}/fd/0").LinkTarget is { } t && t.StartsWith("/dev/pts/", StringComparison.Ordinal)) return t;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+        return null;
     }
 
     private static Task CloseAsync(System.Diagnostics.Process p)

@@ -47,6 +47,7 @@ internal sealed class ContainerRunner
     public string Dir { get; }
     private string RootFs => Path.Combine(Dir, "rootfs");
     private string RunDir => Path.Combine(Dir, "runs");
+    private string StdinFifo => Path.Combine(Dir, "stdin");
     private string ExitFile(string runId) => Path.Combine(RunDir, runId + ".exit");
     public string LogFile(int runIndex) => Path.Combine(Dir, "logs", runIndex.ToString(CultureInfo.InvariantCulture) + ".log");
 
@@ -118,7 +119,10 @@ internal sealed class ContainerRunner
                 {
                     SetWaiting(_reason is "ErrImagePull" ? "ImagePullBackOff" : "ErrImagePull",
                         _reason is "ErrImagePull" ? $"Back-off pulling image \"{Spec.Image}\"" : ImageCatalog.NotFoundMessage(Spec.Image));
-                    await DelayAsync(pullBackoff);
+                    // An import (berth image import) ends the back-off early: the store is looked at every second meanwhile.
+                    var until = DateTime.UtcNow + pullBackoff;
+                    while (!_stopping && DateTime.UtcNow < until && _rt.Images.Resolve(Spec.Image) is null)
+                        await DelayAsync(Min(TimeSpan.FromSeconds(1), until - DateTime.UtcNow));
                     pullBackoff = Min(pullBackoff * 2, _rt.Options.MaxBackoff);
                     continue;
                 }
@@ -236,14 +240,17 @@ internal sealed class ContainerRunner
         Directory.CreateDirectory(Path.Combine(Dir, "work"));
         Directory.CreateDirectory(RootFs);
         // The writable layer lives as long as the pod: a restarted container finds what it wrote outside its volumes.
+        // An imported image's unpacked layers, or the host's / for a built-in image, as the read-only lower layer.
         if (!Native.IsMountPoint(RootFs))
-            Native.Mount("overlay", RootFs, "overlay", $"lowerdir=/,upperdir={Path.Combine(Dir, "upper")},workdir={Path.Combine(Dir, "work")}");
+            Native.Mount("overlay", RootFs, "overlay", $"lowerdir={image.RootFs ?? "/"},upperdir={Path.Combine(Dir, "upper")},workdir={Path.Combine(Dir, "work")}");
 
         var env = ContainerEnv.Build(pod, Spec, image, _pod.Record.Ip ?? "", _pod.Hostname);
         var argv = ContainerEnv.Argv(Spec, image, env);
         if (argv.Count == 0) throw new InvalidOperationException("no command specified");
         var cwd = Spec.WorkingDir is { Length: > 0 } wd ? wd : image.WorkingDir;
-        foreach (var d in image.Dirs.Append(cwd)) Directory.CreateDirectory(Path.Combine(RootFs, d.TrimStart('/')));
+        // Never through an imported image's links from the host's side: runc creates a missing cwd inside the container.
+        if (image.RootFs is null)
+            foreach (var d in image.Dirs.Append(cwd)) Directory.CreateDirectory(Path.Combine(RootFs, d.TrimStart('/')));
 
         var binds = new List<BindMount>();
         var imageFiles = Path.Combine(Dir, "image-files");
@@ -275,10 +282,12 @@ internal sealed class ContainerRunner
         var requests = Spec.Resources?.Requests;
         var sc = Spec.SecurityContext;
         var psc = pod.Spec?.SecurityContext;
+        var (imageUid, imageGid) = image.RootFs is null ? (0L, 0L) : ImageUser.Resolve(image.RootFs, image.User);
         var spec = OciSpec.Build(new OciRun
         {
             RootFs = RootFs,
-            Args = [_rt.Tools.Tini, "--", .. argv],
+            // An imported image runs its own entrypoint as PID 1, as under containerd; the host's tini is for built-ins.
+            Args = image.RootFs is null ? [_rt.Tools.Tini, "--", .. argv] : argv,
             Env = env.Select(e => e.Key + "=" + e.Value).ToList(),
             Cwd = cwd,
             Hostname = _pod.Hostname,
@@ -287,8 +296,8 @@ internal sealed class ContainerRunner
             MemoryLimitBytes = limits is not null && limits.TryGetValue("memory", out var mem) ? mem.Value : null,
             CpuLimitMillis = limits is not null && limits.TryGetValue("cpu", out var cpu) ? cpu.MilliValue : null,
             CpuRequestMillis = requests is not null && requests.TryGetValue("cpu", out var rcpu) ? rcpu.MilliValue : null,
-            Uid = sc?.RunAsUser ?? psc?.RunAsUser ?? 0,
-            Gid = sc?.RunAsGroup ?? psc?.RunAsGroup ?? 0,
+            Uid = sc?.RunAsUser ?? psc?.RunAsUser ?? imageUid,
+            Gid = sc?.RunAsGroup ?? psc?.RunAsGroup ?? ((sc?.RunAsUser ?? psc?.RunAsUser) is null ? imageGid : 0),
             Privileged = sc?.Privileged == true,
             Masked = [opts.StateDir],
             Binds = binds,
@@ -314,9 +323,15 @@ internal sealed class ContainerRunner
         Save(); // before the start: a crash right after it still finds the run
 
         var pidFile = Path.Combine(RunDir, runId + ".pid");
-        var r = await CommandRunner.RunAsync(_rt.Tools.Shim,
-            [LogFile(runIndex), ExitFile(runId), pidFile, "--", _rt.Tools.Runc, "run", "-d", "--pid-file", pidFile, "-b", bundle, runId],
-            TimeSpan.FromSeconds(60));
+        var shimArgs = new List<string> { LogFile(runIndex), ExitFile(runId), pidFile };
+        if (Spec.Stdin == true)
+        {
+            // stdin: true — the shim gives the container this FIFO; kubectl attach -i writes into it (OpenStdin).
+            if (!File.Exists(StdinFifo)) Native.MakeFifo(StdinFifo, 0x180 /* 0600 */);
+            shimArgs.Add(StdinFifo);
+        }
+        shimArgs.AddRange(["--", _rt.Tools.Runc, "run", "-d", "--pid-file", pidFile, "-b", bundle, runId]);
+        var r = await CommandRunner.RunAsync(_rt.Tools.Shim, shimArgs, TimeSpan.FromSeconds(60));
         if (r.ExitCode != 0)
         {
             var why = LastLines(LogFile(runIndex));
@@ -331,6 +346,10 @@ internal sealed class ContainerRunner
         _pod.Changed();
         return runId;
     }
+
+    /// <summary>A writer into the running container's stdin (a container with stdin: true), or null.</summary>
+    public Stream? OpenStdin()
+        => Spec.Stdin == true && RunningId is not null && File.Exists(StdinFifo) ? Native.OpenFifoWriter(StdinFifo) : null;
 
     private void StartProbes(string runId)
     {

@@ -82,6 +82,54 @@ internal static partial class Native
 
     public static int GetMode(string path) => OperatingSystem.IsWindows() ? 0x1A4 : (int)File.GetUnixFileMode(path);
 
+    [StructLayout(LayoutKind.Sequential)]
+    private struct WinSize { public ushort Rows, Cols, XPixels, YPixels; }
+
+    private const int O_RDWR = 2, O_NOCTTY = 0x100, O_NONBLOCK = 0x800, O_CLOEXEC = 0x80000;
+    private const ulong TIOCSWINSZ = 0x5414;
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)]
+    private static extern int open(string path, int flags);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int ioctl(int fd, ulong request, ref WinSize size);
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int close(int fd);
+
+    /// <summary>Sets a terminal's window size (TIOCSWINSZ); the kernel sends SIGWINCH to its foreground process group.
+    /// Opened with O_NOCTTY: the terminal never becomes this process's controlling one.</summary>
+    public static bool SetWindowSize(string tty, ushort cols, ushort rows)
+    {
+        var fd = open(tty, O_RDWR | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) return false;
+        var size = new WinSize { Rows = rows, Cols = cols };
+        var ok = ioctl(fd, TIOCSWINSZ, ref size) == 0;
+        close(fd);
+        return ok;
+    }
+
+    [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi)]
+    private static extern int mkfifo(string path, uint mode);
+
+    public static void MakeFifo(string path, int mode)
+    {
+        if (mkfifo(path, (uint)mode) != 0) throw new IOException($"cannot make the FIFO {path}: {Marshal.GetLastPInvokeErrorMessage()}");
+    }
+
+    [DllImport("libc", SetLastError = true)]
+    private static extern int fcntl(int fd, int cmd, int arg);
+
+    /// <summary>Opens a FIFO for writing if something reads it (else null, at once: O_NONBLOCK), then makes writes blocking.</summary>
+    public static FileStream? OpenFifoWriter(string path)
+    {
+        const int O_WRONLY = 1, F_SETFL = 4;
+        var fd = open(path, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) return null;
+        fcntl(fd, F_SETFL, 0);
+        return new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Write, 1);
+    }
+
     /// <summary>Orphaned descendants are re-parented to this process rather than to init.</summary>
     public static bool BecomeSubreaper() => prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0;
 }

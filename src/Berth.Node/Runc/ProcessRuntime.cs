@@ -19,6 +19,8 @@ public sealed record ProcessRuntimeOptions
     public TimeSpan MaxBackoff { get; init; } = TimeSpan.FromMinutes(5);
     /// <summary>How often a running container's exit file is looked for.</summary>
     public TimeSpan ExitPoll { get; init; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>The store <c>berth image import</c> fills (DATA/images); null: built-in images only.</summary>
+    public string? ImageStoreDir { get; init; }
 }
 
 /// <summary>
@@ -28,7 +30,7 @@ public sealed record ProcessRuntimeOptions
 /// the CRI log and records the exit code. Everything is kept under <see cref="ProcessRuntimeOptions.StateDir"/>/pods, so a
 /// restarted agent adopts the pods that still run.
 /// </summary>
-public sealed class ProcessRuntime : IPodRuntime
+public sealed class ProcessRuntime : IPodRuntime, Streaming.IAttachTarget
 {
     private readonly object _lock = new();
     private readonly Dictionary<string, ProcessPod> _pods = new(StringComparer.Ordinal);
@@ -41,7 +43,7 @@ public sealed class ProcessRuntime : IPodRuntime
         Log = log ?? NullLogger.Instance;
         Directory.CreateDirectory(options.StateDir);
         Tools = HostTools.Find(options.StateDir);
-        Images = new ImageCatalog(options.StateDir);
+        Images = new ImageCatalog(options.StateDir, options.ImageStoreDir is { } images ? new ImageStore(images) : null);
         Cgroups = new Cgroups();
         // Shims re-parent to us rather than to init while we run (we reap them when their container ends).
         Native.BecomeSubreaper();
@@ -204,6 +206,13 @@ public sealed class ProcessRuntime : IPodRuntime
         var id = c.RunningId ?? throw new InvalidOperationException($"container {containerName} is not running");
         if (command.Count == 0) throw new InvalidOperationException("you must specify at least one command for the container");
         return await ContainerExec.RunAsync(Tools.Runc, id, command, streams, ct);
+    }
+
+    public Stream? OpenStdin(string podUid, string containerName)
+    {
+        ProcessPod? p;
+        lock (_lock) _pods.TryGetValue(podUid, out p);
+        return p?.Container(containerName)?.OpenStdin();
     }
 
     // ------------------------------------------------------------------ files and adoption

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Berth.Kubelet.Runc;
 
-/// <summary>How the host builds the process runtime: state under DATA/node, the node's pod network.</summary>
+/// <summary>How the host builds the process runtime: state under DATA/node, imported images in DATA/images, the node's pod network.</summary>
 public static class ProcessRuntimeFactory
 {
     /// <summary>The volume plugins the node has beyond hostPath and local: NFS through berth-nfs-fuse.</summary>
@@ -11,5 +11,11 @@ public static class ProcessRuntimeFactory
 
     /// <summary>Fails with <see cref="InvalidOperationException"/> (a one-line reason) when runc, tini or a C compiler is missing.</summary>
     public static ProcessRuntime Create(string dataDir, IPodNetwork network, ILogger log)
-        => new(new ProcessRuntimeOptions { StateDir = Path.Combine(dataDir, "node"), Network = network, Mounters = DefaultMounters() }, log);
+        => new(new ProcessRuntimeOptions
+        {
+            StateDir = Path.Combine(dataDir, "node"), ImageStoreDir = ImageStoreDir(dataDir), Network = network, Mounters = DefaultMounters(),
+        }, log);
+
+    /// <summary>Where <c>berth image import --data-dir DATA</c> puts images and the node agent finds them.</summary>
+    public static string ImageStoreDir(string dataDir) => Path.Combine(dataDir, "images");
 }

@@ -2,8 +2,10 @@
  * berth-shim: the conmon of Berth's process runtime. One per container run, detached from the agent so that containers
  * (and their logs and exit codes) survive an agent restart.
  *
- *   berth-shim LOGFILE EXITFILE PIDFILE -- runc ... run -d --pid-file PIDFILE ... ID
+ *   berth-shim LOGFILE EXITFILE PIDFILE [STDINFIFO] -- runc ... run -d --pid-file PIDFILE ... ID
  *
+ * With STDINFIFO (a container with stdin: true) the container's stdin is that FIFO, opened read-write so that it never
+ * sees end-of-file between attach sessions (kubectl attach -i writes into the FIFO); otherwise it is /dev/null.
  * The first process forks a daemon (new session, child subreaper), prints its pid and exits with runc's exit status once
  * runc has started the container (0) or failed. The daemon gives runc pipes as stdout/stderr (the container inherits them), so it becomes
  * the container's parent when runc exits (subreaper), writes every line of output to LOGFILE in the CRI format
@@ -98,12 +100,15 @@ static int read_pid(const char *path)
 
 int main(int argc, char **argv)
 {
-    if (argc < 6 || strcmp(argv[4], "--") != 0) {
-        fprintf(stderr, "usage: berth-shim LOGFILE EXITFILE PIDFILE -- RUNC-COMMAND...\n");
+    const char *stdin_fifo = NULL;
+    int sep = 4; /* where "--" is */
+    if (argc >= 7 && strcmp(argv[4], "--") != 0 && strcmp(argv[5], "--") == 0) { stdin_fifo = argv[4]; sep = 5; }
+    if (argc < sep + 2 || strcmp(argv[sep], "--") != 0) {
+        fprintf(stderr, "usage: berth-shim LOGFILE EXITFILE PIDFILE [STDINFIFO] -- RUNC-COMMAND...\n");
         return 2;
     }
     const char *logfile = argv[1], *exitfile = argv[2], *pidfile = argv[3];
-    char **cmd = argv + 5;
+    char **cmd = argv + sep + 1;
 
     int sync[2];
     if (pipe2(sync, O_CLOEXEC) < 0) return 3;
@@ -130,7 +135,8 @@ int main(int argc, char **argv)
     }
     pid_t runc = fork();
     if (runc == 0) {
-        dup2(devnull, 0); dup2(out[1], 1); dup2(err[1], 2);
+        int in = stdin_fifo ? open(stdin_fifo, O_RDWR | O_CLOEXEC) : -1;
+        dup2(in >= 0 ? in : devnull, 0); dup2(out[1], 1); dup2(err[1], 2);
         execvp(cmd[0], cmd);
         dprintf(2, "berth-shim: cannot run %s: %s\n", cmd[0], strerror(errno));
         _exit(127);

@@ -51,6 +51,8 @@ public sealed record LogReadOptions
     public long? LimitBytes { get; init; }
     /// <summary>While following, how often the file is checked for new lines.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+    /// <summary>Where stderr entries go instead of the output (attach keeps the two streams apart); null: both to the output.</summary>
+    public Stream? StderrOutput { get; init; }
 }
 
 /// <summary>
@@ -68,6 +70,7 @@ public static class CriLogReader
     public static async Task CopyAsync(string path, LogReadOptions opts, Stream output, Func<string?>? currentPath, Func<bool>? running, CancellationToken ct)
     {
         var writer = new LogWriter(output, opts);
+        var errors = opts.StderrOutput is { } stderr ? new LogWriter(stderr, opts) : writer;
         var file = Open(path);
         try
         {
@@ -78,10 +81,11 @@ public static class CriLogReader
                 var line = reader.ReadLine();
                 if (line is not null)
                 {
-                    if (CriLogEntry.Parse(line) is { } e && (opts.Since is not { } since || e.Time >= since)) writer.Write(e);
+                    if (CriLogEntry.Parse(line) is { } e && (opts.Since is not { } since || e.Time >= since)) (e.Stream == "stderr" ? errors : writer).Write(e);
                     continue;
                 }
                 await writer.FlushAsync(ct);
+                if (errors != writer) await errors.FlushAsync(ct);
                 if (!opts.Follow) return;
                 // Nothing new: a new run or a rotated file takes over; a stopped container ends the stream.
                 var now = currentPath?.Invoke();
@@ -103,12 +107,13 @@ public static class CriLogReader
                 if (running is not null && !running())
                 {
                     // One last look: the runtime may have written its final lines just before it stopped.
-                    if (reader.ReadLine() is { } last) { if (CriLogEntry.Parse(last) is { } e) writer.Write(e); continue; }
+                    if (reader.ReadLine() is { } last) { if (CriLogEntry.Parse(last) is { } e) (e.Stream == "stderr" ? errors : writer).Write(e); continue; }
                     return;
                 }
                 await Task.Delay(opts.PollInterval, ct);
             }
             await writer.FlushAsync(ct);
+            if (errors != writer) await errors.FlushAsync(ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested) { }
         finally { file.Dispose(); }

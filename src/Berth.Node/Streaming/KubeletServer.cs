@@ -30,9 +30,9 @@ public sealed record KubeletServerOptions
 }
 
 /// <summary>
-/// The part of the kubelet's HTTPS API that the API server proxies pods/log, pods/exec and pods/portforward to:
-/// <c>GET /containerLogs/{ns}/{pod}/{container}</c>, <c>/exec/{ns}/{pod}[/{uid}]/{container}</c> (WebSocket, remote
-/// command protocol v5/v4) and <c>/portForward/{ns}/{pod}[/{uid}]</c> (SPDY, directly or tunnelled in a WebSocket).
+/// The part of the kubelet's HTTPS API that the API server proxies pods/log, pods/exec, pods/attach and pods/portforward to:
+/// <c>GET /containerLogs/{ns}/{pod}/{container}</c>, <c>/exec/{ns}/{pod}[/{uid}]/{container}</c> and
+/// <c>/attach/{ns}/{pod}[/{uid}]/{container}</c> (WebSocket, remote command protocol v5/v4) and <c>/portForward/{ns}/{pod}[/{uid}]</c> (SPDY, directly or tunnelled in a WebSocket).
 /// Only callers with the API server's token are served.
 /// </summary>
 public sealed class KubeletServer : IAsyncDisposable
@@ -97,6 +97,9 @@ public sealed class KubeletServer : IAsyncDisposable
                     return;
                 case "exec" when parts.Length is 4 or 5:
                     await ExecAsync(ctx, parts[1], parts[2], parts.Length == 5 ? parts[3] : null, parts[^1]);
+                    return;
+                case "attach" when parts.Length is 4 or 5:
+                    await AttachAsync(ctx, parts[1], parts[2], parts.Length == 5 ? parts[3] : null, parts[^1]);
                     return;
                 case "portForward" when parts.Length is 3 or 4:
                     await PortForwardAsync(ctx, parts[1], parts[2], parts.Length == 4 ? parts[3] : null);
@@ -177,12 +180,55 @@ public sealed class KubeletServer : IAsyncDisposable
         var command = q["command"].Where(c => c is not null).Select(c => c!).ToList();
         if (command.Count == 0) throw new KubeletError(400, "BadRequest", "you must specify at least one command for the container");
         var req = new ExecRequest(command, IsTrue(q["stdin"]), IsTrue(q["stdout"]), IsTrue(q["stderr"]), IsTrue(q["tty"]));
+        await ServeRemoteCommandAsync(ctx, "exec", req, (streams, ct) => _runtime.ExecAsync(uid, container, command, streams, ct));
+    }
+
+    private async Task ServeRemoteCommandAsync(HttpContext ctx, string what, ExecRequest req, Func<ExecStreams, CancellationToken, Task<int>> run)
+    {
         if (!ctx.WebSockets.IsWebSocketRequest)
-            throw new KubeletError(400, "BadRequest", "exec needs a WebSocket upgrade with one of the subprotocols " + string.Join(", ", RemoteCommand.Protocols));
+            throw new KubeletError(400, "BadRequest", what + " needs a WebSocket upgrade with one of the subprotocols " + string.Join(", ", RemoteCommand.Protocols));
         var protocol = RemoteCommand.Negotiate(ctx.WebSockets.WebSocketRequestedProtocols)
             ?? throw new KubeletError(400, "BadRequest", "unable to upgrade: none of the requested subprotocols is supported (want one of " + string.Join(", ", RemoteCommand.Protocols) + ")");
         using var ws = await ctx.WebSockets.AcceptWebSocketAsync(protocol);
-        await RemoteCommand.ServeAsync(ws, protocol, req, (streams, ct) => _runtime.ExecAsync(uid, container, command, streams, ct), ctx.RequestAborted);
+        await RemoteCommand.ServeAsync(ws, protocol, req, run, ctx.RequestAborted);
+    }
+
+    // ------------------------------------------------------------------ attach
+
+    /// <summary>
+    /// kubectl attach: the container's output from now on (read from its log, stdout and stderr kept apart unless a TTY
+    /// was asked for) until the run ends, and, for a container with stdin: true on a runtime that can feed it
+    /// (<see cref="IAttachTarget"/>), the client's stdin into the container's.
+    /// </summary>
+    private async Task AttachAsync(HttpContext ctx, string ns, string name, string? uidInPath, string container)
+    {
+        var (pod, uid) = FindPod(ns, name, uidInPath);
+        RequireContainer(pod, container);
+        var q = ctx.Request.Query;
+        var req = new ExecRequest([], IsTrue(q["stdin"]), IsTrue(q["stdout"]), IsTrue(q["stderr"]), IsTrue(q["tty"]));
+        await ServeRemoteCommandAsync(ctx, "attach", req, (streams, ct) => AttachRunAsync(uid, container, streams, ct));
+    }
+
+    private async Task<int> AttachRunAsync(string uid, string container, ExecStreams streams, CancellationToken ct)
+    {
+        var state = _runtime.Status(uid)?.Containers.FirstOrDefault(c => c.Name == container);
+        if (state is not { State: ContainerRunState.Running } || _runtime.ContainerLogPath(uid, container, false) is not { } log)
+            throw new InvalidOperationException($"cannot attach to container \"{container}\": it is not running ({state?.Reason ?? "ContainerCreating"})");
+        var runId = state.ContainerId;
+        if (streams.Stdin is { } input && _runtime is IAttachTarget target && target.OpenStdin(uid, container) is { } stdin)
+            _ = Task.Run(async () =>
+            {
+                await using (stdin)
+                {
+                    try { await input.CopyToAsync(stdin, ct); }
+                    catch (Exception e) when (e is IOException or OperationCanceledException or ObjectDisposedException) { }
+                }
+            }, CancellationToken.None);
+        bool SameRun() => _runtime.Status(uid)?.Containers.FirstOrDefault(c => c.Name == container) is { State: ContainerRunState.Running } s && s.ContainerId == runId;
+        var opts = new LogReadOptions { Follow = true, TailLines = 0, StderrOutput = streams.Tty ? null : streams.Stderr ?? Stream.Null };
+        await CriLogReader.CopyAsync(log, opts, streams.Stdout ?? Stream.Null, null, SameRun, ct);
+        ct.ThrowIfCancellationRequested();
+        return 0;
     }
 
     // ------------------------------------------------------------------ port-forward

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 namespace Berth.Server.Http;
 
 /// <summary>
-/// The pods/log, pods/exec and pods/portforward subresources (kube-apiserver's connect REST): the pod and container are
+/// The pods/log, pods/exec, pods/attach and pods/portforward subresources (kube-apiserver's connect REST): the pod and container are
 /// checked here, with upstream's messages, then the request goes to the kubelet of the pod's node (its InternalIP and
 /// status.daemonEndpoints.kubeletEndpoint.Port) through <see cref="KubeletProxy"/>.
 /// </summary>
@@ -16,6 +16,7 @@ public sealed class PodStreamingHandler(ResourceStore store, KubeletProxy? proxy
     /// <summary>The subresources served here (for discovery), with their verbs and response kinds as kube-apiserver lists them.</summary>
     public static readonly (string Name, string Kind, string[] Verbs)[] Subresources =
     [
+        ("attach", "PodAttachOptions", ["create", "get"]),
         ("exec", "PodExecOptions", ["create", "get"]),
         ("log", "Pod", ["get"]),
         ("portforward", "PodPortForwardOptions", ["create", "get"]),
@@ -23,14 +24,15 @@ public sealed class PodStreamingHandler(ResourceStore store, KubeletProxy? proxy
 
     private static readonly string[] LogParams = ["follow", "previous", "timestamps", "sinceSeconds", "sinceTime", "tailLines", "limitBytes"];
     private static readonly string[] ExecParams = ["command", "stdin", "stdout", "stderr", "tty"];
+    private static readonly string[] AttachParams = ["stdin", "stdout", "stderr", "tty"];
 
-    /// <summary>Handles /api/v1/namespaces/{ns}/pods/{name}/(log|exec|portforward); false for any other path.</summary>
+    /// <summary>Handles /api/v1/namespaces/{ns}/pods/{name}/(log|exec|attach|portforward); false for any other path.</summary>
     public async Task<bool> TryHandleAsync(HttpContext ctx)
     {
         var parts = (ctx.Request.Path.Value ?? "").Trim('/').Split('/');
         if (parts.Length != 7 || parts[0] != "api" || parts[1] != "v1" || parts[2] != "namespaces" || parts[4] != "pods") return false;
         var sub = parts[6];
-        if (sub is not ("log" or "exec" or "portforward")) return false;
+        if (sub is not ("log" or "exec" or "attach" or "portforward")) return false;
         var (ns, name) = (parts[3], parts[5]);
         var method = ctx.Request.Method;
         if (sub == "log" ? method != "GET" : method is not ("GET" or "POST"))
@@ -60,6 +62,13 @@ public sealed class PodStreamingHandler(ResourceStore store, KubeletProxy? proxy
                 if (q["command"].Count == 0) throw ApiException.BadRequest("you must specify at least 1 command");
                 RequireHost(pod, name);
                 path = $"/exec/{Escape(ns)}/{Escape(name)}/{Escape(container)}" + Query(q, ExecParams);
+                break;
+            }
+            case "attach":
+            {
+                var container = ValidateContainer(q["container"].ToString(), pod);
+                RequireHost(pod, name);
+                path = $"/attach/{Escape(ns)}/{Escape(name)}/{Escape(container)}" + Query(q, AttachParams);
                 break;
             }
             default:

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Kubelet.Runc;
+using Berth.Kubelet.Tests.Images;
 
 namespace Berth.Kubelet.Tests.Runc;
 
@@ -28,6 +29,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         var rt = new ProcessRuntime(new ProcessRuntimeOptions
         {
             StateDir = stateDir ?? Path.Combine(_dir, "node"),
+            ImageStoreDir = Path.Combine(_dir, "images"),
             Network = _net,
             InitialBackoff = TimeSpan.FromMilliseconds(500),
             MaxBackoff = TimeSpan.FromSeconds(2),
@@ -288,6 +290,132 @@ public sealed class ProcessRuntimeTests : IDisposable
         var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.Reason is "ErrImagePull");
         Assert.Contains("berth image import", c.Message);
         c = await WaitFor(rt, pod.Metadata.Uid!, s => s.Reason is "ImagePullBackOff");
+    }
+
+    [Fact]
+    public async Task An_imported_image_runs_from_its_own_root_filesystem_with_its_config()
+    {
+        // An image of busybox and the libraries it links (nothing else from the host), entrypoint + cmd, env, cwd, user.
+        var archive = Path.Combine(_dir, "app.tar");
+        var config = TestImage.Config(new System.Text.Json.Nodes.JsonObject
+        {
+            ["Env"] = new System.Text.Json.Nodes.JsonArray("PATH=/bin", "GREETING=hello from the image"),
+            ["Entrypoint"] = new System.Text.Json.Nodes.JsonArray("/bin/sh", "-c"),
+            ["Cmd"] = new System.Text.Json.Nodes.JsonArray("echo $GREETING; busybox cat /image-only.txt; echo cwd=$(pwd) uid=$(busybox id -u); " +
+                "test -e /usr/sbin/nginx || echo no-host-nginx; echo written > /tmp/w; busybox sleep 30"),
+            ["WorkingDir"] = "/work",
+            ["User"] = "1234",
+        });
+        var files = TestImage.BusyboxLayer();
+        files.Add(TestImage.File("image-only.txt", "only in the image\n"));
+        files.Add(TestImage.Dir("tmp/", (UnixFileMode)0b111_111_111 | UnixFileMode.StickyBit));
+        TestImage.WriteDockerSave(archive, config, [TestImage.Tar(files, gzip: true)], "example.com/tools/app:1");
+        Assert.True(System.IO.File.Exists("/usr/sbin/nginx"), "the host has nginx (the image must not)");
+
+        // The pod waits for the image; imported while the runtime runs, it starts within the back-off, without a restart.
+        var rt = new ProcessRuntime(new ProcessRuntimeOptions
+        {
+            StateDir = Path.Combine(_dir, "node"), ImageStoreDir = Path.Combine(_dir, "images"), Network = _net,
+            InitialBackoff = TimeSpan.FromSeconds(30), ExitPoll = TimeSpan.FromMilliseconds(50),
+        });
+        _runtimes.Add(rt);
+        var pod = NewPod("imported", "Never", new Container { Name = "c", Image = "example.com/tools/app:1" });
+        await rt.StartPodAsync(pod, default);
+        await WaitFor(rt, pod.Metadata.Uid!, s => s.Reason == "ErrImagePull");
+        Berth.Kubelet.Images.ImageImporter.Import(new Berth.Kubelet.Images.ImageStore(Path.Combine(_dir, "images")), archive);
+        var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running, seconds: 10);
+        Assert.StartsWith("sha256:", c.ImageId);
+        var log = "";
+        for (int i = 0; i < 100 && !log.Contains("no-host-nginx"); i++)
+        {
+            await Task.Delay(50);
+            log = System.IO.File.ReadAllText(rt.ContainerLogPath(pod.Metadata.Uid!, "c", false)!);
+        }
+        Assert.True(log.Contains("hello from the image"), log);
+        Assert.Contains("only in the image", log);
+        Assert.Contains("cwd=/work uid=1234", log);
+        Assert.Contains("no-host-nginx", log);
+
+        // exec runs in the image too, and the pod's args replace the image's Cmd (not its Entrypoint).
+        var r = await Exec(rt, pod.Metadata.Uid!, "c", ["sh", "-c", "busybox cat /tmp/w; test -e /usr/bin/dotnet || echo no-host-dotnet"]);
+        Assert.Equal("written\nno-host-dotnet\n", r.Stdout);
+        await rt.StopPodAsync(pod, 0, default);
+
+        var pod2 = NewPod("args", "Never", new Container { Name = "c", Image = "example.com/tools/app:1", Args = ["echo args:$0", "x"] });
+        await rt.StartPodAsync(pod2, default);
+        c = await WaitFor(rt, pod2.Metadata.Uid!, s => s.State == ContainerRunState.Terminated);
+        Assert.Equal(0, c.ExitCode);
+        Assert.Contains("args:x", System.IO.File.ReadAllText(rt.ContainerLogPath(pod2.Metadata.Uid!, "c", false)!));
+    }
+
+    private const string KubeletToken = "kubelet-test-token-0123456789abcdef0123";
+
+    /// <summary>A kubelet API server for one pod of <paramref name="rt"/>.</summary>
+    private static async Task<Berth.Kubelet.Streaming.KubeletServer> KubeletFor(ProcessRuntime rt, Pod pod)
+    {
+        var server = new Berth.Kubelet.Streaming.KubeletServer(
+            new Berth.Kubelet.Streaming.KubeletServerOptions { Certificate = Streaming.KubeletServerTests.SelfSigned(), Token = KubeletToken },
+            rt, (ns, name) => name == pod.Metadata.Name ? pod : null, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await server.StartAsync(default);
+        return server;
+    }
+
+    [Fact]
+    public async Task Attach_streams_output_from_now_on_and_feeds_stdin_of_a_stdin_container()
+    {
+        var rt = Runtime();
+        var c = Busybox("c", "echo before; while read l; do echo got:$l; echo err:$l >&2; [ \"$l\" = quit ] && exit 3; done");
+        c.Stdin = true;
+        var pod = NewPod("att", "Never", c);
+        await rt.StartPodAsync(pod, default);
+        await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
+        await using var server = await KubeletFor(rt, pod);
+        var url = new Uri($"wss://127.0.0.1:{server.Port}/attach/default/att/c?stdin=1&stdout=1&stderr=1");
+
+        await using (var first = await Streaming.ChannelClient.ConnectAsync(url, KubeletToken))
+        {
+            await Task.Delay(200);
+            await first.SendAsync(0, "hello\n");
+            await first.WaitForAsync("got:hello\n");
+            await first.WaitForAsync("err:hello\n", stderr: true);
+            Assert.DoesNotContain("before", first.Stdout); // attach shows what comes after it, not the log
+            Assert.DoesNotContain("err:", first.Stdout);
+        }
+        // Detaching leaves stdin open: a second attach goes on where the first stopped, and sees the container end.
+        await using var second = await Streaming.ChannelClient.ConnectAsync(url, KubeletToken);
+        await Task.Delay(200);
+        await second.SendAsync(0, "again\n");
+        await second.WaitForAsync("got:again\n");
+        Assert.DoesNotContain("hello", second.Stdout);
+        await second.SendAsync(0, "quit\n");
+        await second.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("got:quit", second.Stdout);
+        Assert.Contains("Success", second.Error);
+        var st = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Terminated);
+        Assert.Equal(3, st.ExitCode);
+    }
+
+    [Fact]
+    public async Task Exec_with_a_tty_over_the_WebSocket_protocol_applies_resizes()
+    {
+        var rt = Runtime();
+        var pod = NewPod("tty", "Always", Busybox("c", "exec sleep 1000"));
+        await rt.StartPodAsync(pod, default);
+        await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
+        const string token = KubeletToken;
+        await using var server = await KubeletFor(rt, pod);
+        var script = Uri.EscapeDataString("sleep 0.5; echo size=$(stty size); read x; echo size=$(stty size)");
+        await using var ws = await Streaming.ChannelClient.ConnectAsync(
+            new Uri($"wss://127.0.0.1:{server.Port}/exec/default/tty/c?command=sh&command=-c&command={script}&stdin=1&stdout=1&tty=1"), token);
+
+        await ws.ResizeAsync(100, 40); // kubectl sends the terminal's size first
+        await ws.WaitForAsync("size=40 100");
+        await ws.ResizeAsync(132, 50); // the user resized the window
+        await Task.Delay(300);
+        await ws.SendAsync(0, "\n");
+        await ws.WaitForAsync("size=50 132");
+        await ws.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Contains("Success", ws.Error);
     }
 
     private sealed record ExecResult(int Code, string Stdout, string Stderr);

@@ -10,7 +10,7 @@ namespace Berth.Kubelet.Tests.Streaming;
 
 public sealed class KubeletServerTests
 {
-    private static X509Certificate2 SelfSigned()
+    internal static X509Certificate2 SelfSigned()
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var req = new CertificateRequest("CN=kubelet-test", key, HashAlgorithmName.SHA256);

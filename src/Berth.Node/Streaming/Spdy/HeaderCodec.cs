@@ -143,15 +143,13 @@ public sealed class HeaderCodec
     }
 
     /// <summary>The inflater's input: the bytes pushed so far; empty (0) when drained, never blocking.</summary>
-    private sealed class FeedStream : Stream
+    private sealed class FeedStream : ReadOnlyStream
     {
         private readonly Queue<byte[]> _chunks = new();
         private int _offset;
 
         public void Push(byte[] chunk) { if (chunk.Length > 0) _chunks.Enqueue(chunk); }
         public void Clear() { _chunks.Clear(); _offset = 0; }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 
         public override int Read(Span<byte> buffer)
         {
@@ -163,15 +161,5 @@ public sealed class HeaderCodec
             if (_offset == head.Length) { _chunks.Dequeue(); _offset = 0; }
             return n;
         }
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }
