@@ -56,10 +56,10 @@ public sealed class StsScaleBenchmark : IBenchmark
         }
         Console.WriteLine();
         Console.WriteLine("summary:");
-        Console.WriteLine($"  {"policy",-13} {"N",6} {"all Ready s",12} {"pods/s",8} {"created s",10} {"claims Bound s",15} {"scheduled s",12} {"CPU s",7} {"store writes/pod",17}");
+        Console.WriteLine($"  {"policy",-13} {"N",6} {"all Ready s",12} {"pods/s",8} {"created s",10} {"claims Bound s",15} {"scheduled s",12} {"CPU s",7} {"CPU ms/pod",11} {"store writes/pod",17}");
         foreach (var r in results)
             Console.WriteLine($"  {r.Policy,-13} {N0(r.N),6} {F2(r.ReadySeconds),12} {N0(r.N / r.ReadySeconds),8} {F2(r.CreatedSeconds),10} {F2(r.BoundSeconds),15} " +
-                              $"{F2(r.ScheduledSeconds),12} {F1(r.CpuSeconds),7} {F1(r.WritesPerPod),17}");
+                              $"{F2(r.ScheduledSeconds),12} {F1(r.CpuSeconds),7} {F1(r.CpuSeconds * 1000 / r.N),11} {F1(r.WritesPerPod),17}");
         var p100 = results.LastOrDefault(r => r.Policy == "Parallel" && r.N == 100);
         var p1000 = results.LastOrDefault(r => r.Policy == "Parallel" && r.N == 1_000);
         var o100 = results.LastOrDefault(r => r.Policy == "OrderedReady" && r.N == 100);
