@@ -650,15 +650,17 @@ public sealed class Scheduler : Controller
     /// <summary>Writes the PodScheduled condition <paramref name="want"/> computes from the current one (null: nothing to do); retries conflicts on a fresh read.</summary>
     private async Task UpdateConditionAsync(Pod pod, Func<PodCondition?, PodCondition?> want, CancellationToken ct)
     {
-        var current = KubeObjects.DeepCopy(pod);
+        var current = pod;
         for (int attempt = 0; ; attempt++)
         {
-            var conditions = (current.Status ??= new PodStatus()).Conditions ??= new List<PodCondition>();
+            // Only the status is written: copy that, not the whole pod (current may be the informer's).
+            var status = current.Status is { } s ? KubeObjects.CopyOf(s) : new PodStatus();
+            var conditions = status.Conditions ??= new List<PodCondition>();
             var i = conditions.FindIndex(c => c.Type == "PodScheduled");
             var next = want(i >= 0 ? conditions[i] : null);
             if (next is null) return;
             if (i >= 0) conditions[i] = next; else conditions.Add(next);
-            try { await _client.UpdateStatusAsync(current, ct); return; }
+            try { await _client.UpdateStatusAsync(KubeObjects.WithStatus(current, status), ct); return; }
             catch (ApiStatusException e) when (e.IsNotFound) { return; }
             catch (ApiStatusException e) when (e.IsConflict && attempt < 5)
             {

@@ -209,9 +209,25 @@ public sealed class InProcessClient : IApiClient
     {
         var t = TypeOf<T>();
         if (subresource == "status" && !t.HasStatus) throw ApiStatusException.FromCode(404, "NotFound", "the server could not find the requested resource");
-        var copy = KubeObjects.DeepCopy(obj);
+        var copy = subresource == "status" ? StatusCopy(t, obj) : KubeObjects.DeepCopy(obj);
         var name = copy.Metadata.Name is { Length: > 0 } n ? n : throw new ArgumentException("metadata.name is required");
         return Call(async () => Own<T>(t, await _store.UpdateAsync(t, NsOf(t, copy.Metadata.Namespace), name, copy, subresource, false, ct)));
+    }
+
+    /// <summary>
+    /// What a status update needs of the caller's object, copied: a status write takes only the status (and the name,
+    /// namespace and resourceVersion) from it, so the rest — for a pod, the bulk: its spec — is not copied.
+    /// </summary>
+    private static T StatusCopy<T>(ResourceType t, T obj) where T : KubeObject
+    {
+        if (ModelProperty.Of(t, "status") is not { } status) return KubeObjects.DeepCopy(obj);
+        var copy = (T)KubeJson.Options.GetTypeInfo(t.Strategy.ModelType).CreateObject!();
+        copy.ApiVersion = obj.ApiVersion;
+        copy.Kind = obj.Kind;
+        copy.Metadata = KubeObjects.CopyOf(obj.Metadata);
+        if (status.Get(obj) is { } s)
+            status.Set(copy, JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(s, status.PropertyType, KubeJson.Options), status.PropertyType, KubeJson.Options));
+        return copy;
     }
 
     public Task<T> PatchAsync<T>(string? ns, string name, PatchType type, string patchJson, string? subresource = null, CancellationToken ct = default) where T : KubeObject
