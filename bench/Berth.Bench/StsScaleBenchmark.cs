@@ -115,6 +115,8 @@ public sealed class StsScaleBenchmark : IBenchmark
             watches.Reset();
             long rev0 = server.Store.Cache.Revision;
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
+            var jit0 = System.Runtime.JitInfo.GetCompiledMethodCount();
+            var gc0 = GC.GetTotalPauseDuration();
             int errors0 = logs.Errors;
             obs.Start = Stopwatch.GetTimestamp();
             await client.CreateAsync(Parse<StatefulSet>(SetJson(policy, n)));
@@ -134,12 +136,16 @@ public sealed class StsScaleBenchmark : IBenchmark
             }
             if (!allReady) readySec = Stopwatch.GetElapsedTime(obs.Start).TotalSeconds;
             var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds;
+            // Methods compiled during the run (tiering up code this run made hot): a one-time cost a running server has
+            // paid, counted rather than timed (the JIT's own clock is wall time, meaningless on a loaded machine).
+            var jit = System.Runtime.JitInfo.GetCompiledMethodCount() - jit0;
+            var gcPause = (GC.GetTotalPauseDuration() - gc0).TotalSeconds;
             double writesPerPod = (double)(server.Store.Cache.Revision - rev0) / n;
             var s = obs.Snapshot();
             string detail = (allReady ? $"all {N0(n)} Ready (status.readyReplicas) in {F2(readySec)} s = {N0(n / readySec)} pods/s"
                                       : $"only {s.Ready} of {N0(n)} pods Ready after {F1(readySec)} s — FAILED")
                 + $"; pods created {F2(s.FirstCreated)}..{F2(s.LastCreated)} s, scheduled by {F2(s.LastScheduled)} s, claims Bound by {F2(s.LastBound)} s, "
-                + $"pods Ready by {F2(s.LastReady)} s; CPU {F1(cpu)} s ({F1(cpu / readySec * 100)}% of one core), "
+                + $"pods Ready by {F2(s.LastReady)} s; CPU {F1(cpu)} s ({F1(cpu / readySec * 100)}% of one core; {N0(jit)} methods JIT-compiled, GC pauses {F1(gcPause)} s), "
                 + $"{F1(writesPerPod)} store writes/pod ({watches.PerPod(n)}), {logs.Errors - errors0} errors logged";
             return new Result(policy, n, allReady, readySec, s.LastCreated, s.LastScheduled, s.LastBound, cpu, writesPerPod, detail);
         }
