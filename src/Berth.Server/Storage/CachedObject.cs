@@ -49,6 +49,13 @@ public sealed class CachedObject
         }
     }
 
+    /// <summary>
+    /// Drops the shared decoded form once a newer version has replaced this one (superseded versions stay in the watch
+    /// window, and keeping thousands of decoded models there would cost more memory than it saves; a watcher that is
+    /// behind decodes again).
+    /// </summary>
+    public void ReleaseSharedModel() => Volatile.Write(ref _shared, null);
+
     /// <summary>Whether <paramref name="stored"/> (an object encoded without resourceVersion) is this object's stored form.</summary>
     public bool StoredFormEquals(ReadOnlySpan<byte> stored)
     {
