@@ -285,19 +285,20 @@ public sealed class ResourceStore
     private static KubeObject PrepareUpdate(ResourceType t, string? subresource, KubeObject proposed, KubeObject old, CachedObject current)
     {
         KubeObject updated;
-        var status = t.HasStatus ? ModelProperty.Of(t, "status") : null;
-        if (t.HasStatus && status is null) updated = PrepareUpdateAsTrees(t, subresource, proposed, old);
+        var status = ModelProperty.Of(t, "status");
+        if (subresource != "status" && !t.HasStatus) updated = proposed;
+        else if (status is null) updated = PrepareUpdateAsTrees(t, subresource, proposed, old);
         else if (subresource == "status")
         {
             // Only status changes through /status; everything else stays as it was.
             updated = current.ToModel(t);
-            status!.Set(updated, status.Get(proposed));
+            status.Set(updated, status.Get(proposed));
         }
         else
         {
             updated = proposed;
             // The status stays as it was (a private copy: defaulting may touch it, and old must not change).
-            if (status is not null) status.Set(updated, status.Get(current.ToModel(t)));
+            status.Set(updated, status.Get(current.ToModel(t)));
         }
         var m = updated.Metadata;
         var o = old.Metadata;
