@@ -9,10 +9,17 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace Berth.Client;
 
 /// <summary>
-/// Records core/v1 Events about objects, as client-go's recorder with its EventCorrelator: an event identical to one
-/// recorded less than 10 minutes ago (same object, type, reason, message, source) bumps that Event's count and
-/// lastTimestamp instead of creating a new one. Recording never throws; failures are logged (without the message,
-/// which may carry sensitive data).
+/// Records core/v1 Events about objects, as client-go's recorder with its EventCorrelator (tools/record/events_cache.go):
+/// <list type="bullet">
+/// <item>an event identical to one recorded less than 10 minutes ago (same object, type, reason, message, source) bumps
+/// that Event's count and lastTimestamp instead of creating a new one;</item>
+/// <item>from the 10th distinct message with the same object, type and reason within 10 minutes, they are combined into
+/// one Event "(combined from similar events): MESSAGE" whose count grows (a StatefulSet of 1,000 pods records 9
+/// SuccessfulCreate events and one combined one, not 2,000);</item>
+/// <item>a source may record 25 events about one object at once, then one per 5 minutes (the spam filter: events are
+/// best-effort and must not swamp the store); a dropped event still counts towards its Event's count.</item>
+/// </list>
+/// Recording never throws; failures are logged (without the message, which may carry sensitive data).
 /// </summary>
 public sealed class EventRecorder : IAsyncDisposable
 {
@@ -20,13 +27,22 @@ public sealed class EventRecorder : IAsyncDisposable
     public const string Warning = "Warning";
     public static readonly TimeSpan AggregationWindow = TimeSpan.FromMinutes(10);
     private const int MaxCacheEntries = 4096;
+    /// <summary>Distinct messages of one object, type and reason before they are combined (defaultAggregateMaxEvents).</summary>
+    public const int AggregateMaxEvents = 10;
+    /// <summary>The spam filter's token bucket per source and object: burst, and seconds per new token (defaultSpamBurst, 1/defaultSpamQPS).</summary>
+    public const int SpamBurst = 25;
+    public static readonly TimeSpan SpamRefill = TimeSpan.FromMinutes(5);
+    public const string CombinedPrefix = "(combined from similar events): ";
 
     private readonly IApiClient _client;
     private readonly KindResolver _kinds;
     private readonly ILogger _log;
     private readonly TimeProvider _clock;
     private readonly Channel<(Event Ev, TaskCompletionSource? Done)> _queue = Channel.CreateUnbounded<(Event, TaskCompletionSource?)>(new UnboundedChannelOptions { SingleReader = true });
+    // Only the write loop touches these (one reader), so they need no lock.
     private readonly Dictionary<string, (string Namespace, string Name, int Count, DateTimeOffset First, DateTimeOffset Last)> _seen = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (HashSet<string> Messages, DateTimeOffset Last)> _similar = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (double Tokens, DateTimeOffset Refilled)> _spam = new(StringComparer.Ordinal);
     private readonly Task _loop;
 
     public EventRecorder(IApiClient client, string component, string? host = null, ILogger? log = null, TimeProvider? clock = null, KindResolver? kinds = null)
@@ -116,24 +132,66 @@ public sealed class EventRecorder : IAsyncDisposable
         }
     }
 
-    private static string AggregateKey(Event ev)
+    private static string EventKey(Event ev) => string.Join("\u0000", ObjectKey(ev), ev.Type, ev.Reason, ev.Message);
+
+    /// <summary>getSpamKey: the source and the object.</summary>
+    private static string ObjectKey(Event ev)
     {
         var o = ev.InvolvedObject!;
-        return string.Join("\u0000", o.Kind, o.ApiVersion, o.Namespace, o.Name, o.Uid, ev.Type, ev.Reason, ev.Message, ev.Source?.Component, ev.Source?.Host);
+        return string.Join("\u0000", ev.Source?.Component, ev.Source?.Host, o.Kind, o.Namespace, o.Name, o.Uid, o.ApiVersion);
+    }
+
+    /// <summary>
+    /// EventAggregate: the event itself while fewer than <see cref="AggregateMaxEvents"/> distinct messages of its
+    /// object, type and reason were seen in the window, else the combined event; and the key its Event is counted under.
+    /// </summary>
+    private (Event Event, string Key) Aggregate(Event ev, DateTimeOffset now)
+    {
+        var similarKey = string.Join("\u0000", ObjectKey(ev), ev.Type, ev.Reason, ev.ReportingComponent, ev.ReportingInstance);
+        if (!_similar.TryGetValue(similarKey, out var record) || now - record.Last > AggregationWindow)
+            record = (new HashSet<string>(StringComparer.Ordinal), now);
+        record.Messages.Add(ev.Message ?? "");
+        if (_similar.Count >= MaxCacheEntries && !_similar.ContainsKey(similarKey)) _similar.Clear();
+        _similar[similarKey] = record with { Last = now };
+        if (record.Messages.Count < AggregateMaxEvents) return (ev, EventKey(ev));
+        record.Messages.Remove(record.Messages.First()); // do not grow the set any larger (PopAny)
+        ev.Message = CombinedPrefix + ev.Message;
+        return (ev, similarKey);
+    }
+
+    /// <summary>EventSourceObjectSpamFilter: whether the source's token bucket for the object has a token left (taking it).</summary>
+    private bool Allowed(Event ev, DateTimeOffset now)
+    {
+        var key = ObjectKey(ev);
+        var (tokens, refilled) = _spam.TryGetValue(key, out var b) ? b : (SpamBurst, now);
+        tokens = Math.Min(SpamBurst, tokens + (now - refilled).TotalSeconds / SpamRefill.TotalSeconds);
+        bool allowed = tokens >= 1;
+        if (allowed) tokens -= 1;
+        if (_spam.Count >= MaxCacheEntries && !_spam.ContainsKey(key)) _spam.Clear();
+        _spam[key] = (tokens, now);
+        return allowed;
     }
 
     private async Task WriteAsync(Event ev)
     {
-        var key = AggregateKey(ev);
         var now = ev.LastTimestamp!.Value;
         var o = ev.InvolvedObject!;
+        (ev, var key) = Aggregate(ev, now);
+        bool allowed = Allowed(ev, now);
         if (_seen.TryGetValue(key, out var prior) && now - prior.Last < AggregationWindow)
         {
             var count = prior.Count + 1;
+            if (!allowed)
+            {
+                // Dropped, but counted: the next recorded occurrence carries the total (as eventObserve before the filter).
+                _seen[key] = prior with { Count = count, Last = now };
+                return;
+            }
             var patch = JsonSerializer.Serialize(new Dictionary<string, object?>
             {
                 ["count"] = count,
                 ["lastTimestamp"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                ["message"] = ev.Message,
             });
             try
             {
@@ -146,6 +204,11 @@ public sealed class EventRecorder : IAsyncDisposable
             {
                 _seen.Remove(key); // the event was deleted (expired): start a new one
             }
+        }
+        if (!allowed)
+        {
+            _log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name} dropped by the spam filter", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name);
+            return;
         }
         Event created;
         try { created = await _client.CreateAsync(ev); }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Berth.Api.Core;
 using Berth.Api.Meta;
 
 namespace Berth.Client;
@@ -20,6 +21,18 @@ public static class KubeObjects
     }
 
     /// <summary>A private copy (KubeJson round trip); use before changing an object obtained from an informer cache.</summary>
+    /// <summary>
+    /// A pod status update to send: the cached pod's metadata and spec, shared rather than copied, with a new status. Only
+    /// for <see cref="IApiClient.UpdateStatusAsync{T}"/>, which changes nothing it is given (the in-process client copies
+    /// what the store may keep, HTTP serializes); a status write need not copy a whole pod.
+    /// </summary>
+    public static Pod WithStatus(Pod pod, PodStatus status)
+        => new() { ApiVersion = pod.ApiVersion, Kind = pod.Kind, Metadata = pod.Metadata, Spec = pod.Spec, Status = status };
+
+    /// <summary>A private copy of any serializable part of an object (a status, a spec).</summary>
+    public static TPart CopyOf<TPart>(TPart part) where TPart : class
+        => JsonSerializer.Deserialize<TPart>(JsonSerializer.SerializeToUtf8Bytes(part, KubeJson.Options), KubeJson.Options) ?? throw new JsonException("null");
+
     public static T DeepCopy<T>(T obj) where T : KubeObject
     {
         var type = obj.GetType();

@@ -24,6 +24,12 @@ public sealed record WatchRequest
     public int? TimeoutSeconds { get; init; }
     public bool AllowWatchBookmarks { get; init; }
     public bool SendInitialEvents { get; init; }
+    /// <summary>
+    /// The caller never changes the objects it is handed (as an informer's cache): a client in the server's process
+    /// may then hand every such watcher the same decoded instance of a change instead of decoding one per watcher.
+    /// Not sent over HTTP.
+    /// </summary>
+    public bool ReadOnlyObjects { get; init; }
 }
 
 /// <summary>metav1.DeleteOptions.</summary>

@@ -283,6 +283,7 @@ public sealed class SharedInformer<T> : ISharedInformer where T : KubeObject
             FieldSelector = _opts.FieldSelector,
             ResourceVersion = LastSyncResourceVersion,
             AllowWatchBookmarks = true,
+            ReadOnlyObjects = true, // the cache's objects are shared and never changed
             TimeoutSeconds = _opts.WatchTimeoutSeconds ?? 300 + Random.Shared.Next(300),
         };
         await foreach (var ev in _client.WatchAsync<T>(Namespace, req, ct))

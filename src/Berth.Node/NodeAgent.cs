@@ -417,11 +417,9 @@ public sealed class NodeAgent
     {
         var status = build(pod);
         if (PodStatusBuilder.Same(status, pod.Status)) return;
-        var copy = KubeObjects.DeepCopy(pod);
-        copy.Status = status;
         try
         {
-            await _client.UpdateStatusAsync(copy, ct);
+            await _client.UpdateStatusAsync(KubeObjects.WithStatus(pod, status), ct);
             return;
         }
         catch (ApiStatusException e) when (e.IsNotFound) { return; }

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
@@ -372,25 +373,37 @@ public sealed class Scheduler : Controller
     /// <summary>What the node's pods (bound ones from the cache, plus pods assumed on it) request; <paramref name="except"/> is left out.</summary>
     private (Resources Used, int Pods) Usage(string node, string except, Func<Pod, bool>? skip, bool nonZero = false)
     {
+        // Runs twice per pod scheduled over every pod of the node: no key strings, and each cached pod's requests once.
         Resources used = default;
         int count = 0;
-        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in _pods.ByIndex(NodeIndex, node))
         {
-            var k = KubeObjects.KeyOf(p);
-            seen.Add(k);
-            if (k == except || (skip is not null && skip(p))) continue;
-            var r = Resources.PodRequests(p);
+            if (HasKey(p, except) || (skip is not null && skip(p))) continue;
+            var r = RequestsOf.GetValue(p, static pod => new StrongBox<Resources>(Resources.PodRequests(pod))).Value;
             used += nonZero ? r.NonZero() : r;
             count++;
         }
         foreach (var (k, a) in _assumed)
         {
-            if (a.Node != node || k == except || seen.Contains(k)) continue;
+            if (a.Node != node || k == except) continue;
+            if (_pods.Get(k) is { } cached && OccupiesNode(cached) && cached.Spec!.NodeName == node) continue; // counted above
             used += nonZero ? a.Requests.NonZero() : a.Requests;
             count++;
         }
         return (used, count);
+    }
+
+    /// <summary>Requests of the informer's pods, which are never changed (a new version is a new instance).</summary>
+    private static readonly ConditionalWeakTable<Pod, StrongBox<Resources>> RequestsOf = new();
+
+    /// <summary>Whether the pod's "namespace/name" is <paramref name="key"/>, without building the key.</summary>
+    private static bool HasKey(Pod p, string key)
+    {
+        var ns = p.Metadata.Namespace ?? "";
+        var name = p.Metadata.Name ?? "";
+        if (ns.Length == 0) return key == name;
+        return key.Length == ns.Length + 1 + name.Length && key[ns.Length] == '/'
+            && key.AsSpan(0, ns.Length).SequenceEqual(ns) && key.AsSpan(ns.Length + 1).SequenceEqual(name);
     }
 
     /// <summary>
@@ -637,15 +650,17 @@ public sealed class Scheduler : Controller
     /// <summary>Writes the PodScheduled condition <paramref name="want"/> computes from the current one (null: nothing to do); retries conflicts on a fresh read.</summary>
     private async Task UpdateConditionAsync(Pod pod, Func<PodCondition?, PodCondition?> want, CancellationToken ct)
     {
-        var current = KubeObjects.DeepCopy(pod);
+        var current = pod;
         for (int attempt = 0; ; attempt++)
         {
-            var conditions = (current.Status ??= new PodStatus()).Conditions ??= new List<PodCondition>();
+            // Only the status is written: copy that, not the whole pod (current may be the informer's).
+            var status = current.Status is { } s ? KubeObjects.CopyOf(s) : new PodStatus();
+            var conditions = status.Conditions ??= new List<PodCondition>();
             var i = conditions.FindIndex(c => c.Type == "PodScheduled");
             var next = want(i >= 0 ? conditions[i] : null);
             if (next is null) return;
             if (i >= 0) conditions[i] = next; else conditions.Add(next);
-            try { await _client.UpdateStatusAsync(current, ct); return; }
+            try { await _client.UpdateStatusAsync(KubeObjects.WithStatus(current, status), ct); return; }
             catch (ApiStatusException e) when (e.IsNotFound) { return; }
             catch (ApiStatusException e) when (e.IsConflict && attempt < 5)
             {

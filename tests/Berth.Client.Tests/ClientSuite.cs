@@ -426,6 +426,28 @@ public abstract class ClientSuite(ServerFixture fixture, ClientKind kind)
         Assert.Contains((await C.ListAsync<Event>("default")).Items, e => e.Reason == "Seen" && e.InvolvedObject!.Name == ns);
     }
 
+    [Fact]
+    public async Task EventRecorderCombinesSimilarEventsAndLimitsSpamAsUpstream()
+    {
+        var ns = await Util.NewNamespaceAsync(C);
+        var set = await C.CreateAsync(Util.Cm(ns, "set"));
+        await using var rec = new EventRecorder(C, "test-controller");
+        // 12 messages of one reason: 9 Events of their own, then one combined Event counting the rest.
+        for (int i = 1; i <= 12; i++) await rec.RecordAsync(set, EventRecorder.Normal, "SuccessfulCreate", $"create Pod web-{i} in StatefulSet web successful");
+        var events = (await C.ListAsync<Event>(ns)).Items;
+        Assert.Equal(9, events.Count(e => e.Reason == "SuccessfulCreate" && e.Message!.StartsWith("create Pod web-", StringComparison.Ordinal)));
+        var combined = Assert.Single(events, e => e.Message!.StartsWith(EventRecorder.CombinedPrefix, StringComparison.Ordinal));
+        Assert.Equal(3, combined.Count);
+        Assert.Equal(EventRecorder.CombinedPrefix + "create Pod web-12 in StatefulSet web successful", combined.Message);
+
+        // 30 events of distinct reasons about another object: the spam filter lets the first 25 through.
+        var other = await C.CreateAsync(Util.Cm(ns, "other"));
+        for (int i = 0; i < 30; i++) await rec.RecordAsync(other, EventRecorder.Warning, $"Reason{i}", "m");
+        events = (await C.ListAsync<Event>(ns)).Items;
+        Assert.Equal(EventRecorder.SpamBurst, events.Count(e => e.InvolvedObject!.Name == "other"));
+        Assert.DoesNotContain(events, e => e.Reason == "Reason25");
+    }
+
     // ------------------------------------------------------------------ leader election
 
     [Fact]

@@ -30,7 +30,7 @@ public sealed class EndpointsController : Controller
         _endpoints = informers.For<Endpoints>();
         WaitFor(_services); WaitFor(_pods); WaitFor(_endpoints);
         _services.AddEventHandler(Enqueue, (_, s) => Enqueue(s), Enqueue);
-        _pods.AddEventHandler(p => EnqueueServicesOf(p, null), (o, p) => EnqueueServicesOf(p, o), p => EnqueueServicesOf(p, null));
+        _pods.AddEventHandler(p => EnqueueServicesOf(p, null), (o, p) => { if (EndpointsMayChange(o, p)) EnqueueServicesOf(p, o); }, p => EnqueueServicesOf(p, null));
         // Someone else changed or deleted an Endpoints object we manage: put it back.
         _endpoints.AddEventHandler(null, (_, e) => EnqueueIfManaged(e), EnqueueIfManaged);
     }
@@ -47,6 +47,24 @@ public sealed class EndpointsController : Controller
             if (svc.Spec?.Selector is not { Count: > 0 } sel) continue;
             if (Matches(sel, pod.Metadata.Labels) || (old is not null && Matches(sel, old.Metadata.Labels))) Enqueue(svc);
         }
+    }
+
+    /// <summary>
+    /// Whether a pod update can change an Endpoints object (upstream's podEndpointsChanged, plus label changes): a pod
+    /// writes its status several times on its way to Ready, and each sync of a service with many pods is O(its pods),
+    /// so updates that touch nothing endpoints show (conditions other than Ready, container states) enqueue nothing.
+    /// </summary>
+    public static bool EndpointsMayChange(Pod old, Pod cur)
+    {
+        if (ReferenceEquals(old, cur)) return true; // a resync
+        var (o, c) = (old.Spec, cur.Spec);
+        return old.Metadata.Uid != cur.Metadata.Uid
+            || old.Metadata.DeletionTimestamp != cur.Metadata.DeletionTimestamp
+            || !SameLabels(old.Metadata.Labels, cur.Metadata.Labels ?? new Dictionary<string, string>())
+            || PodIp(old) != PodIp(cur)
+            || old.Status?.Phase != cur.Status?.Phase
+            || IsPodReady(old) != IsPodReady(cur)
+            || o?.NodeName != c?.NodeName || o?.Hostname != c?.Hostname || o?.Subdomain != c?.Subdomain;
     }
 
     public static bool Matches(IReadOnlyDictionary<string, string> selector, IReadOnlyDictionary<string, string>? labels)

@@ -1,5 +1,6 @@
 using Berth.Api.Apps;
 using Berth.Api.Core;
+using Berth.Api.Meta;
 using Berth.Client;
 using Microsoft.Extensions.Logging;
 using static Berth.Controllers.StatefulSets.StatefulSetUtils;
@@ -127,6 +128,13 @@ public sealed partial class StatefulSetController
         return pod;
     }
 
+    /// <summary>
+    /// A replica that does not exist yet, by name only: the pod itself is made when it is created. (Making every missing
+    /// pod on every sync cost an OrderedReady set of N replicas O(N) template copies per sync, O(N²) in all.)
+    /// </summary>
+    private static Pod Missing(StatefulSet set, int ordinal)
+        => new() { Metadata = new ObjectMeta { Name = PodName(set, ordinal), Namespace = set.Metadata.Namespace } };
+
     private async Task<(StatefulSetStatus, Exception?)> UpdatePodsAsync(StatefulSet set, ControllerRevision current, ControllerRevision update,
         int collisionCount, List<Pod> pods, CancellationToken ct)
     {
@@ -155,7 +163,7 @@ public sealed partial class StatefulSetController
             if (InOrdinalRange(p, set)) replicas[Ordinal(p) - start] = p;
             else if (Ordinal(p) >= 0) pass.Condemned.Add(p);
         }
-        for (int i = 0; i < replicas.Length; i++) replicas[i] ??= NewVersionedPod(pass, start + i);
+        for (int i = 0; i < replicas.Length; i++) replicas[i] ??= Missing(set, start + i);
         pass.Replicas = replicas!;
         pass.Condemned = pass.Condemned.OrderByDescending(Ordinal).ToList();
         pass.FirstUnhealthy = pass.Replicas.FirstOrDefault(p => !IsHealthy(p));
@@ -265,6 +273,7 @@ public sealed partial class StatefulSetController
         if (!IsCreated(pod))
         {
             if (PodClaimIsStale(set, pod)) return true; // a claim still belongs to the previous pod of this name: wait for the collector
+            pass.Replicas[i] = pod = NewVersionedPod(pass, i + StartOrdinal(set));
             await CreatePodAsync(set, pod, ct);
             return pass.Monotonic;
         }

@@ -20,7 +20,8 @@ namespace Berth.Server.Client;
 /// <see cref="IApiClient"/> for components in the server's process: calls <see cref="ResourceStore"/> directly (no HTTP,
 /// no serialization of requests) with the HTTP API's semantics. Watches are served from the server's watch cache; a
 /// watch from a revision older than the cache's window yields an Error event with code 410. Every object returned is
-/// freshly decoded, so callers never share mutable state with the cache.
+/// the caller's own (freshly decoded, or the store's private working copy), so callers never share mutable state with
+/// the cache — except watchers that ask for <see cref="WatchRequest.ReadOnlyObjects"/>, which share one decoded instance.
 /// </summary>
 public sealed class InProcessClient : IApiClient
 {
@@ -44,9 +45,16 @@ public sealed class InProcessClient : IApiClient
         return obj;
     }
 
-    /// <summary>A private copy of a model the store hands back (it may be the store's working object).</summary>
+    /// <summary>
+    /// A model the store hands back from a write: its working object, which is private to this call (made from the
+    /// caller's copy or freshly decoded) and which the store keeps no reference to, so it needs no copy.
+    /// </summary>
     private static T Own<T>(ResourceType t, KubeObject obj) where T : KubeObject
-        => Decode<T>(t, JsonSerializer.SerializeToUtf8Bytes(obj, t.Strategy.ModelType, KubeJson.Options));
+    {
+        obj.ApiVersion ??= t.GroupVersion;
+        obj.Kind ??= t.Kind;
+        return (T)obj;
+    }
 
     private static async Task<TR> Call<TR>(Func<Task<TR>> f)
     {
@@ -102,7 +110,7 @@ public sealed class InProcessClient : IApiClient
         using var _ = watcher!;
         if (initial is not null)
         {
-            foreach (var o in initial) yield return new WatchEvent<T>(ClientEventType.Added, Decode<T>(t, o.JsonFor(t)));
+            foreach (var o in initial) yield return new WatchEvent<T>(ClientEventType.Added, Model<T>(t, o, req.ReadOnlyObjects));
             if (req.SendInitialEvents && req.AllowWatchBookmarks)
                 yield return Bookmark<T>(t, _store.Cache.Revision, initialEventsEnd: true);
         }
@@ -127,7 +135,7 @@ public sealed class InProcessClient : IApiClient
                     StoreEventType.Modified => ClientEventType.Modified,
                     _ => ClientEventType.Deleted,
                 };
-                yield return new WatchEvent<T>(type, Decode<T>(t, e.Object.JsonFor(t)));
+                yield return new WatchEvent<T>(type, Model<T>(t, e.Object, req.ReadOnlyObjects));
             }
             if (req.AllowWatchBookmarks && DateTime.UtcNow >= nextBookmark)
             {
@@ -136,6 +144,10 @@ public sealed class InProcessClient : IApiClient
             }
         }
     }
+
+    /// <summary>A watched object: the shared decoded instance for read-only watchers, else a private copy.</summary>
+    private static T Model<T>(ResourceType t, CachedObject o, bool readOnly) where T : KubeObject
+        => readOnly && t.Conversion is null && o.SharedModel is T shared ? shared : Decode<T>(t, o.JsonFor(t));
 
     private static async Task<bool> WaitAsync(ChannelReader<CacheEvent> reader, TimeSpan wait, CancellationToken watchToken)
     {
@@ -197,9 +209,25 @@ public sealed class InProcessClient : IApiClient
     {
         var t = TypeOf<T>();
         if (subresource == "status" && !t.HasStatus) throw ApiStatusException.FromCode(404, "NotFound", "the server could not find the requested resource");
-        var copy = KubeObjects.DeepCopy(obj);
+        var copy = subresource == "status" ? StatusCopy(t, obj) : KubeObjects.DeepCopy(obj);
         var name = copy.Metadata.Name is { Length: > 0 } n ? n : throw new ArgumentException("metadata.name is required");
         return Call(async () => Own<T>(t, await _store.UpdateAsync(t, NsOf(t, copy.Metadata.Namespace), name, copy, subresource, false, ct)));
+    }
+
+    /// <summary>
+    /// What a status update needs of the caller's object, copied: a status write takes only the status (and the name,
+    /// namespace and resourceVersion) from it, so the rest — for a pod, the bulk: its spec — is not copied.
+    /// </summary>
+    private static T StatusCopy<T>(ResourceType t, T obj) where T : KubeObject
+    {
+        if (ModelProperty.Of(t, "status") is not { } status) return KubeObjects.DeepCopy(obj);
+        var copy = (T)KubeJson.Options.GetTypeInfo(t.Strategy.ModelType).CreateObject!();
+        copy.ApiVersion = obj.ApiVersion;
+        copy.Kind = obj.Kind;
+        copy.Metadata = KubeObjects.CopyOf(obj.Metadata);
+        if (status.Get(obj) is { } s)
+            status.Set(copy, JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(s, status.PropertyType, KubeJson.Options), status.PropertyType, KubeJson.Options));
+        return copy;
     }
 
     public Task<T> PatchAsync<T>(string? ns, string name, PatchType type, string patchJson, string? subresource = null, CancellationToken ct = default) where T : KubeObject

@@ -15,6 +15,7 @@ namespace Berth.Server.Storage;
 public sealed class CachedObject
 {
     private Dictionary<string, string>? _fields;
+    private KubeObject? _shared;
 
     public required ResourceType Type { get; init; }
     public required string Key { get; init; }
@@ -24,9 +25,46 @@ public sealed class CachedObject
     public required long ModRevision { get; init; }
     public required long CreateRevision { get; init; }
     public required Dictionary<string, string>? Labels { get; init; }
+    /// <summary>Where the resourceVersion was spliced into <see cref="Json"/> (offset and length; the stored form lacks it).</summary>
+    public required (int Start, int Length) RvSplice { get; init; }
 
     /// <summary>metadata.name, metadata.namespace and the kind's own selectable fields.</summary>
-    public Dictionary<string, string> Fields => _fields ??= ComputeFields(Type, ToModel(Type));
+    public Dictionary<string, string> Fields => _fields ??= ComputeFields(Type, SharedModel);
+
+    /// <summary>
+    /// The object as the kind's model, decoded once and shared by every reader that promises not to change it
+    /// (informers' caches, selectors): a write fans out to many watchers, and each decoding its own copy of the same
+    /// bytes is most of what a watch costs in this process. Callers that may change the object use <see cref="ToModel"/>.
+    /// </summary>
+    public KubeObject SharedModel
+    {
+        get
+        {
+            var m = Volatile.Read(ref _shared);
+            if (m is not null) return m;
+            m = ToModel(Type);
+            m.ApiVersion ??= Type.GroupVersion;
+            m.Kind ??= Type.Kind;
+            return Interlocked.CompareExchange(ref _shared, m, null) ?? m;
+        }
+    }
+
+    /// <summary>
+    /// Drops the shared decoded form once a newer version has replaced this one (superseded versions stay in the watch
+    /// window, and keeping thousands of decoded models there would cost more memory than it saves; a watcher that is
+    /// behind decodes again).
+    /// </summary>
+    public void ReleaseSharedModel() => Volatile.Write(ref _shared, null);
+
+    /// <summary>Whether <paramref name="stored"/> (an object encoded without resourceVersion) is this object's stored form.</summary>
+    public bool StoredFormEquals(ReadOnlySpan<byte> stored)
+    {
+        var (start, length) = RvSplice;
+        var json = Json.AsSpan();
+        return stored.Length == json.Length - length
+            && stored[..start].SequenceEqual(json[..start])
+            && stored[start..].SequenceEqual(json[(start + length)..]);
+    }
 
     private static Dictionary<string, string> ComputeFields(ResourceType type, KubeObject obj)
     {
@@ -57,6 +95,7 @@ public sealed class CachedObject
         {
             Type = type, Key = kv.Key, Namespace = ns, Name = name, Json = json,
             ModRevision = kv.ModRevision, CreateRevision = kv.CreateRevision, Labels = labels,
+            RvSplice = (metadataStart + 1, rv.Length),
         };
     }
 

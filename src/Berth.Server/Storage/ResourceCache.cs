@@ -52,6 +52,8 @@ public sealed class ResourceCache
         lock (_lock)
         {
             _lastChange = e.Revision;
+            // The version this change supersedes is now only in the window: its decoded form need not stay in memory.
+            if (_items.TryGetValue(e.Object.Key, out var superseded)) superseded.ReleaseSharedModel();
             if (e.Type == WatchEventType.Deleted) _items.Remove(e.Object.Key);
             else _items[e.Object.Key] = e.Object;
 

@@ -190,7 +190,7 @@ public sealed class ResourceStore
         var nsType = Registry.ByKind("", "v1", "Namespace")!;
         await _cache.SyncAsync(ct);
         var nsObj = _cache.For(nsType).Get(KeyOf(nsType, null, ns)) ?? throw ApiException.NotFound(nsType, ns);
-        if (nsObj.ToModel(nsType).Metadata.DeletionTimestamp is not null)
+        if (nsObj.SharedModel.Metadata.DeletionTimestamp is not null)
             throw ApiException.Forbidden($"unable to create new content in namespace {ns} because it is being terminated");
     }
 
@@ -233,7 +233,7 @@ public sealed class ResourceStore
         if (t.Namespaced && !string.IsNullOrEmpty(obj.Metadata.Namespace) && obj.Metadata.Namespace != ns)
             throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
         var expected = obj.Metadata.ResourceVersion;
-        return UpdateLoopAsync(t, ns, name, subresource, _ => obj, string.IsNullOrEmpty(expected) ? null : expected, dryRun, ct);
+        return UpdateLoopAsync(t, ns, name, subresource, null, obj, string.IsNullOrEmpty(expected) ? null : expected, dryRun, ct);
     }
 
     /// <summary>
@@ -241,10 +241,11 @@ public sealed class ResourceStore
     /// Retried on conflicting writes unless the result names a resourceVersion (then 409 as for PUT).
     /// </summary>
     public Task<KubeObject> UpdateWithAsync(ResourceType t, string? ns, string name, string? subresource, Func<KubeObject, KubeObject> mutate, bool dryRun = false, CancellationToken ct = default)
-        => UpdateLoopAsync(t, ns, name, subresource, mutate, null, dryRun, ct);
+        => UpdateLoopAsync(t, ns, name, subresource, mutate, null, null, dryRun, ct);
 
+    /// <summary>The proposed object is <paramref name="replacement"/> (PUT) or what <paramref name="mutate"/> makes of the current one.</summary>
     private async Task<KubeObject> UpdateLoopAsync(ResourceType t, string? ns, string name, string? subresource,
-        Func<KubeObject, KubeObject> mutate, string? expectedRv, bool dryRun, CancellationToken ct)
+        Func<KubeObject, KubeObject>? mutate, KubeObject? replacement, string? expectedRv, bool dryRun, CancellationToken ct)
     {
         var key = KeyOf(t, ns, name);
         for (int attempt = 0; ; attempt++)
@@ -252,11 +253,11 @@ public sealed class ResourceStore
             await _cache.SyncAsync(ct);
             var current = _cache.For(t).Get(key) ?? throw ApiException.NotFound(t, name);
             var old = current.ToModel(t);
-            var proposed = mutate(current.ToModel(t));
+            var proposed = replacement ?? mutate!(current.ToModel(t));
             if (expectedRv is not null && expectedRv != old.Metadata.ResourceVersion)
                 throw ApiException.Conflict(t, name, ApiException.ModifiedMessage);
 
-            var updated = PrepareUpdate(t, subresource, proposed, old);
+            var updated = PrepareUpdate(t, subresource, proposed, old, current);
             var errors = new List<FieldError>();
             errors.AddRange(MetaValidation.ValidateObjectMetaUpdate(updated.Metadata, old.Metadata, FieldPath.Root.Child("metadata")));
             errors.AddRange(MetaValidation.ValidateObjectMeta(updated.Metadata, t.Namespaced, NameValidatorFor(t), FieldPath.Root.Child("metadata")));
@@ -276,7 +277,7 @@ public sealed class ResourceStore
             }
 
             var bytes = Encode(t, updated);
-            if (bytes.AsSpan().SequenceEqual(Encode(t, old))) return old; // no-op: nothing is written, the version stays
+            if (current.StoredFormEquals(bytes)) return old; // no-op: nothing is written, the version stays
             if (dryRun) return updated;
             var r = await _kv.UpdateAsync(key, bytes, current.ModRevision, ct);
             if (r.Succeeded) return await CommittedAsync(updated, r.Revision, ct);
@@ -285,27 +286,24 @@ public sealed class ResourceStore
     }
 
     /// <summary>Carries over what a client may not change and splits spec from status, as upstream's update strategies do.</summary>
-    private KubeObject PrepareUpdate(ResourceType t, string? subresource, KubeObject proposed, KubeObject old)
+    /// <param name="current">The stored object: a fresh copy of it is the base a status update writes into.</param>
+    private static KubeObject PrepareUpdate(ResourceType t, string? subresource, KubeObject proposed, KubeObject old, CachedObject current)
     {
         KubeObject updated;
-        if (subresource == "status")
+        var status = ModelProperty.Of(t, "status");
+        if (subresource != "status" && !t.HasStatus) updated = proposed;
+        else if (status is null) updated = PrepareUpdateAsTrees(t, subresource, proposed, old);
+        else if (subresource == "status")
         {
             // Only status changes through /status; everything else stays as it was.
-            var oldNode = t.Strategy.Encode(old);
-            var newNode = t.Strategy.Encode(proposed);
-            oldNode["status"] = newNode["status"]?.DeepClone();
-            updated = t.Strategy.Decode(oldNode);
+            updated = current.ToModel(t);
+            status.Set(updated, status.Get(proposed));
         }
         else
         {
             updated = proposed;
-            if (t.HasStatus)
-            {
-                var newNode = t.Strategy.Encode(proposed);
-                var oldNode = t.Strategy.Encode(old);
-                newNode["status"] = oldNode["status"]?.DeepClone();
-                updated = t.Strategy.Decode(newNode);
-            }
+            // The status stays as it was (a private copy: defaulting may touch it, and old must not change).
+            status.Set(updated, status.Get(current.ToModel(t)));
         }
         var m = updated.Metadata;
         var o = old.Metadata;
@@ -329,11 +327,30 @@ public sealed class ResourceStore
         return updated;
     }
 
+    /// <summary>The status split on JSON trees, for a model whose status is not a property of its own (extension data).</summary>
+    private static KubeObject PrepareUpdateAsTrees(ResourceType t, string? subresource, KubeObject proposed, KubeObject old)
+    {
+        var oldNode = t.Strategy.Encode(old);
+        var newNode = t.Strategy.Encode(proposed);
+        if (subresource == "status")
+        {
+            oldNode["status"] = newNode["status"]?.DeepClone();
+            return t.Strategy.Decode(oldNode);
+        }
+        newNode["status"] = oldNode["status"]?.DeepClone();
+        return t.Strategy.Decode(newNode);
+    }
+
+    /// <summary>Whether the spec differs, compared as JSON trees (map order does not count).</summary>
     private static bool SpecChanged(ResourceType t, KubeObject a, KubeObject b)
     {
-        var na = t.Strategy.Encode(a)["spec"];
-        var nb = t.Strategy.Encode(b)["spec"];
-        return !JsonNode.DeepEquals(na, nb);
+        if (ModelProperty.Of(t, "spec") is not { } spec)
+            return !JsonNode.DeepEquals(t.Strategy.Encode(a)["spec"], t.Strategy.Encode(b)["spec"]);
+        var va = spec.Get(a);
+        var vb = spec.Get(b);
+        if (va is null || vb is null) return !ReferenceEquals(va, vb);
+        return !JsonNode.DeepEquals(JsonSerializer.SerializeToNode(va, spec.PropertyType, KubeJson.Options),
+                                    JsonSerializer.SerializeToNode(vb, spec.PropertyType, KubeJson.Options));
     }
 
     // ---------------------------------------------------------------- delete

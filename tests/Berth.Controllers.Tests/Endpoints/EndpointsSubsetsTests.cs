@@ -49,6 +49,27 @@ public sealed class EndpointsSubsetsTests
     };
 
     [Fact]
+    public void OnlyPodUpdatesThatEndpointsShowEnqueueTheService()
+    {
+        var before = Pod("web-0", "10.88.0.2", ready: false, hostname: "web-0", subdomain: "nginx");
+        // A status write that changes only what endpoints do not show (another condition, container states).
+        var other = Pod("web-0", "10.88.0.2", ready: false, hostname: "web-0", subdomain: "nginx");
+        other.Status!.Conditions!.Add(new PodCondition { Type = "ContainersReady", Status = "False" });
+        other.Metadata.ResourceVersion = "8";
+        Assert.False(EndpointsController.EndpointsMayChange(before, other));
+        Assert.True(EndpointsController.EndpointsMayChange(before, before)); // a resync always counts
+
+        Assert.True(EndpointsController.EndpointsMayChange(before, Pod("web-0", "10.88.0.2", ready: true, hostname: "web-0", subdomain: "nginx")));
+        Assert.True(EndpointsController.EndpointsMayChange(before, Pod("web-0", "10.88.0.3", ready: false, hostname: "web-0", subdomain: "nginx")));
+        Assert.True(EndpointsController.EndpointsMayChange(before, Pod("web-0", "10.88.0.2", ready: false, hostname: "web-0", subdomain: "nginx", deleting: true)));
+        Assert.True(EndpointsController.EndpointsMayChange(before, Pod("web-0", "10.88.0.2", ready: false, hostname: "web-0", subdomain: "nginx", phase: "Failed")));
+        Assert.True(EndpointsController.EndpointsMayChange(before, Pod("web-0", "10.88.0.2", ready: false, hostname: "web-0", subdomain: "other")));
+        var relabelled = Pod("web-0", "10.88.0.2", ready: false, hostname: "web-0", subdomain: "nginx");
+        relabelled.Metadata.Labels!["app"] = "db";
+        Assert.True(EndpointsController.EndpointsMayChange(before, relabelled));
+    }
+
+    [Fact]
     public void ReadyAndNotReadyPodsWithHostnamesSortedByIp()
     {
         var subsets = EndpointsController.ComputeSubsets(Svc(ports: Port("web", 80, "http")),
