@@ -18,6 +18,8 @@ using Berth.Scheduling;
 using Berth.Server.Admission;
 using Berth.Server.Client;
 using Berth.Server.Auth;
+using Berth.Server.Authorization;
+using Berth.Controllers.ServiceAccounts;
 using Berth.Server.Http;
 using Berth.Server.Storage;
 using Berth.Store;
@@ -81,6 +83,7 @@ public sealed class BerthServer : IAsyncDisposable
         var (host, port) = ParseListen(Options.Listen);
         // Loading the PKI (OpenSSL's first use, PKCS#12 round trip) does not depend on the store: overlap the two.
         var pki = Task.Run(() => Certificates.LoadOrCreate(Path.Combine(dataDir, "pki"), host is "0.0.0.0" or "::" ? [] : [host]), ct);
+        var saKey = Task.Run(() => ServiceAccountSigningKey.LoadOrCreate(Path.Combine(dataDir, "auth")), ct); // RSA generation on first start
 
         try { _kv = await SqliteStore.OpenAsync(Path.Combine(dataDir, "store.db"), SqliteStoreOptions.Production); }
         catch (StoreOpenException e) { throw new StartupException($"cannot open the store: {e.Message}", e); }
@@ -94,6 +97,7 @@ public sealed class BerthServer : IAsyncDisposable
         await Bootstrap.EnsureAsync(Store, ct);
         if (Options.DefaultStorageClass) await Bootstrap.EnsureDefaultStorageClassAsync(Store, ct);
         if (Options.NfsClientClass) await Bootstrap.EnsureNfsClientClassAsync(Store, ct);
+        await BootstrapPolicy.EnsureAsync(Store, ct);
         var certs = await pki;
         // The API server -> kubelet hop (pods/log, exec, portforward): the kubelet serves with the cluster's certificate
         // and requires this token.
@@ -102,8 +106,14 @@ public sealed class BerthServer : IAsyncDisposable
         var kubelets = new KubeletProxy(new KubeletClientOptions(certs.Ca, kubeletToken));
         _components.Add(new AsyncStop(() => { kubelets.Dispose(); return Task.CompletedTask; }));
 
-        var auth = new Authenticator(Path.Combine(dataDir, "auth"));
+        var signingKey = await saKey;
+        _components.Add(new AsyncStop(() => { signingKey.Dispose(); return Task.CompletedTask; }));
+        var saTokens = new ServiceAccountTokens(signingKey, Store.Clock);
+        var auth = new Authenticator(Path.Combine(dataDir, "auth"), saTokens, LiveObjects.In(Store));
         AdminToken = auth.AdminToken;
+        var rbacPolicy = await InformerRbacPolicy.StartAsync(new InProcessClient(Store), logs, ct);
+        _components.Add(rbacPolicy);
+        var rbac = new RbacAuthorizer(rbacPolicy);
         CaPem = certs.CaPem;
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -115,7 +125,8 @@ public sealed class BerthServer : IAsyncDisposable
             k.Listen(IPAddress.Parse(host == "localhost" ? "127.0.0.1" : host), port, l => l.UseHttps(certs.Serving));
         });
         _app = builder.Build();
-        var pipeline = new RequestPipeline(Store, auth, logs.CreateLogger("api"), kubelets);
+        var pipeline = new RequestPipeline(Store, auth, new RequestAuthorizer(rbac, Store.Registry), new AuthEndpoints(Store, auth, saTokens, rbac),
+            logs.CreateLogger("api"), kubelets);
         _app.Run(pipeline.HandleAsync);
         try { await _app.StartAsync(ct); }
         catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -159,6 +170,8 @@ public sealed class BerthServer : IAsyncDisposable
             manager.Run(new Scheduler(manager.Client, manager.Informers, Recorder(Scheduler.SchedulerName), logs.CreateLogger("scheduler")), workers: 16);
         if (On(ControllerNames.StatefulSet))
             manager.Run(new StatefulSetController(manager.Client, manager.Informers, Recorder("statefulset-controller"), logs.CreateLogger("statefulset-controller")), workers: 4);
+        if (On(ControllerNames.ServiceAccount))
+            manager.Run(new ServiceAccountsController(manager.Client, manager.Informers, logs.CreateLogger("serviceaccount-controller")));
         if (On(ControllerNames.Endpoints))
             manager.Run(new EndpointsController(manager.Client, manager.Informers, logs.CreateLogger("endpoints-controller")), workers: 2);
         if (On(ControllerNames.LocalPathProvisioner))

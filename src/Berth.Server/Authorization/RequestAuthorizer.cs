@@ -1,0 +1,20 @@
+using Berth.Api.Registry;
+using Berth.Server.Auth;
+using Microsoft.AspNetCore.Http;
+
+namespace Berth.Server.Authorization;
+
+/// <summary>Authorizes each authenticated HTTP request before it is served: 403 with upstream's message when denied.</summary>
+public sealed class RequestAuthorizer(RbacAuthorizer authorizer, ResourceRegistry registry)
+{
+    public RbacAuthorizer Rbac => authorizer;
+
+    /// <exception cref="Http.ApiException">403 Forbidden.</exception>
+    public void Check(HttpContext ctx, UserInfo user)
+    {
+        if (user.InGroup(Authenticator.Masters)) return; // the common case (the admin kubeconfig) costs nothing more
+        var attrs = AuthorizationAttributes.From(ctx, user, registry, out var alsoCreate);
+        if (!authorizer.Authorize(attrs)) throw Forbidden.Exception(attrs);
+        if (alsoCreate is not null && !authorizer.Authorize(alsoCreate)) throw Forbidden.Exception(alsoCreate);
+    }
+}
