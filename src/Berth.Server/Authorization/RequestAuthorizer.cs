@@ -9,12 +9,16 @@ public sealed class RequestAuthorizer(RbacAuthorizer authorizer, ResourceRegistr
 {
     public RbacAuthorizer Rbac => authorizer;
 
-    /// <exception cref="Http.ApiException">403 Forbidden.</exception>
-    public void Check(HttpContext ctx, UserInfo user)
+    /// <summary>Authorizes the request for the user, or for whom the user impersonates; returns who the request acts as.</summary>
+    /// <exception cref="Http.ApiException">403 Forbidden (400 for a malformed impersonation).</exception>
+    public UserInfo Check(HttpContext ctx, UserInfo user)
     {
-        if (user.InGroup(Authenticator.Masters)) return; // the common case (the admin kubeconfig) costs nothing more
+        if (ctx.Request.Headers.ContainsKey(Impersonation.UserHeader) || ctx.Request.Headers.ContainsKey(Impersonation.GroupHeader))
+            user = Impersonation.Apply(ctx, user, authorizer);
+        if (user.InGroup(Authenticator.Masters)) return user; // the common case (the admin kubeconfig) costs nothing more
         var attrs = AuthorizationAttributes.From(ctx, user, registry, out var alsoCreate);
         if (!authorizer.Authorize(attrs)) throw Forbidden.Exception(attrs);
         if (alsoCreate is not null && !authorizer.Authorize(alsoCreate)) throw Forbidden.Exception(alsoCreate);
+        return user;
     }
 }

@@ -52,7 +52,7 @@ public sealed class RequestPipeline
             if (path != "/version")
             {
                 user = await _auth.AuthenticateAsync(ctx) ?? throw ApiException.Unauthorized();
-                _authorizer.Check(ctx, user);
+                user = _authorizer.Check(ctx, user); // who the request acts as (impersonation)
             }
             if (await _discovery.TryServeAsync(ctx)) return;
             if (user is not null && await _authEndpoints.TryHandleAsync(ctx, user)) return;

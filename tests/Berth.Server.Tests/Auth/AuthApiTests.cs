@@ -19,10 +19,11 @@ public sealed class AuthApiTests : IAsyncLifetime
         return (string)body!["status"]!["token"]!;
     }
 
-    private async Task<(int Code, JsonNode? Body)> As(string token, HttpMethod method, string path, string? body = null)
+    private async Task<(int Code, JsonNode? Body)> As(string token, HttpMethod method, string path, string? body = null, string? impersonate = null)
     {
         using var http = TestServer.Client(_t.Server, token);
         using var req = new HttpRequestMessage(method, path);
+        if (impersonate is not null) req.Headers.Add("Impersonate-User", impersonate);
         if (body is not null) req.Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json");
         using var resp = await http.SendAsync(req);
         var text = await resp.Content.ReadAsStringAsync();
@@ -86,6 +87,25 @@ public sealed class AuthApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Impersonation_needs_the_impersonate_verb()
+    {
+        await Create("/api/v1/namespaces/default/serviceaccounts", """{"metadata":{"name":"imp"}}""");
+        var admin = _t.Server.AdminToken;
+        // The admin (system:masters) acts as the ServiceAccount, and gets its answers.
+        var (code, body) = await As(admin, HttpMethod.Get, "/api/v1/namespaces/default/pods", impersonate: "system:serviceaccount:default:imp");
+        Assert.Equal(403, code);
+        Assert.Contains("User \"system:serviceaccount:default:imp\" cannot list resource \"pods\"", (string?)body!["message"]);
+        (code, body) = await As(admin, HttpMethod.Post, "/apis/authentication.k8s.io/v1/selfsubjectreviews", "{}", impersonate: "system:serviceaccount:default:imp");
+        Assert.Equal("system:serviceaccount:default:imp", (string?)body!["status"]!["userInfo"]!["username"]);
+        // The ServiceAccount may not act as the admin.
+        var token = await TokenFor("imp");
+        (code, body) = await As(token, HttpMethod.Get, "/api/v1/namespaces", impersonate: "admin");
+        Assert.Equal(403, code);
+        Assert.Equal("users \"admin\" is forbidden: User \"system:serviceaccount:default:imp\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope",
+            (string?)body!["message"]);
+    }
+
+    [Fact]
     public async Task A_token_ends_with_its_service_account_and_forged_tokens_get_401()
     {
         await Create("/api/v1/namespaces/default/serviceaccounts", """{"metadata":{"name":"gone"}}""");
@@ -119,6 +139,21 @@ public sealed class AuthApiTests : IAsyncLifetime
         Assert.Equal(201, code);
         var expires = DateTimeOffset.Parse((string)body!["status"]!["expirationTimestamp"]!);
         Assert.InRange(expires - DateTimeOffset.UtcNow, TimeSpan.FromSeconds(7100), TimeSpan.FromSeconds(7201));
+    }
+
+    [Fact]
+    public async Task Discovery_lists_the_reviews_and_the_token_subresource()
+    {
+        var (code, body) = await _t.SendAsync(HttpMethod.Get, "/apis/authorization.k8s.io/v1");
+        Assert.Equal(200, code);
+        var names = body!["resources"]!.AsArray().Select(r => (string?)r!["name"]).ToList();
+        Assert.Equal(["localsubjectaccessreviews", "selfsubjectaccessreviews", "selfsubjectrulesreviews", "subjectaccessreviews"], names);
+        (_, body) = await _t.SendAsync(HttpMethod.Get, "/api/v1");
+        var token = body!["resources"]!.AsArray().Single(r => (string?)r!["name"] == "serviceaccounts/token")!;
+        Assert.Equal("TokenRequest", (string?)token["kind"]);
+        Assert.Equal("authentication.k8s.io", (string?)token["group"]);
+        (_, body) = await _t.SendAsync(HttpMethod.Get, "/apis");
+        Assert.Contains("authentication.k8s.io", body!["groups"]!.AsArray().Select(g => (string?)g!["name"]));
     }
 
     [Fact]
