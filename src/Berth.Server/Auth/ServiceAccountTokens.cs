@@ -13,8 +13,30 @@ public sealed record ServiceAccountClaims(string Namespace, string Name, string 
 /// {namespace, serviceaccount {name, uid}[, pod|secret {name, uid}]}. Checking a token here covers signature, issuer,
 /// audience and time; that the ServiceAccount still exists is the authenticator's part (it needs the store).
 /// </summary>
-public sealed class ServiceAccountTokens(ServiceAccountSigningKey key, TimeProvider clock)
+public sealed class ServiceAccountTokens : IDisposable
 {
+    private readonly Lazy<ServiceAccountSigningKey> _key;
+    private readonly TimeProvider _clock;
+
+    public ServiceAccountTokens(ServiceAccountSigningKey key, TimeProvider clock)
+    {
+        _key = new Lazy<ServiceAccountSigningKey>(key);
+        _clock = clock;
+    }
+
+    /// <summary>With the key in <paramref name="authDir"/>, loaded (or made: RSA generation costs a few hundred ms of CPU)
+    /// when first needed rather than during a cold start.</summary>
+    public ServiceAccountTokens(string authDir, TimeProvider clock)
+    {
+        _key = new Lazy<ServiceAccountSigningKey>(() => ServiceAccountSigningKey.LoadOrCreate(authDir), LazyThreadSafetyMode.ExecutionAndPublication);
+        _clock = clock;
+    }
+
+    public void Dispose()
+    {
+        if (_key.IsValueCreated) _key.Value.Dispose();
+    }
+
     /// <summary>kube-apiserver's usual --service-account-issuer; also the API server's audience.</summary>
     public const string Issuer = "https://kubernetes.default.svc.cluster.local";
     public static readonly IReadOnlyList<string> ApiAudiences = [Issuer];
@@ -25,7 +47,7 @@ public sealed class ServiceAccountTokens(ServiceAccountSigningKey key, TimeProvi
 
     public string Issue(ServiceAccountClaims c)
     {
-        var now = clock.GetUtcNow();
+        var now = _clock.GetUtcNow();
         var audiences = new JsonArray();
         foreach (var a in c.Audiences) audiences.Add(a);
         var k8s = new JsonObject
@@ -45,6 +67,7 @@ public sealed class ServiceAccountTokens(ServiceAccountSigningKey key, TimeProvi
             ["nbf"] = now.ToUnixTimeSeconds(),
             ["sub"] = UserPrefix + c.Namespace + ":" + c.Name,
         };
+        var key = _key.Value;
         return JsonWebToken.Sign(claims, key.Key, key.KeyId);
     }
 
@@ -52,12 +75,12 @@ public sealed class ServiceAccountTokens(ServiceAccountSigningKey key, TimeProvi
     /// (the API server's by default); null otherwise.</summary>
     public ServiceAccountClaims? Validate(string token, IReadOnlyList<string>? audiences = null)
     {
-        var claims = JsonWebToken.Verify(token, key.Key);
+        var claims = JsonWebToken.Verify(token, _key.Value.Key);
         if (claims is null) return null;
         try
         {
             if (Str(claims["iss"]) != Issuer) return null;
-            var now = clock.GetUtcNow().ToUnixTimeSeconds();
+            var now = _clock.GetUtcNow().ToUnixTimeSeconds();
             if (claims["exp"] is not JsonValue exp || now >= exp.GetValue<long>()) return null;
             if (claims["nbf"] is JsonValue nbf && now + (long)NotBeforeLeeway.TotalSeconds < nbf.GetValue<long>()) return null;
             var tokenAudiences = new List<string>();

@@ -83,7 +83,6 @@ public sealed class BerthServer : IAsyncDisposable
         var (host, port) = ParseListen(Options.Listen);
         // Loading the PKI (OpenSSL's first use, PKCS#12 round trip) does not depend on the store: overlap the two.
         var pki = Task.Run(() => Certificates.LoadOrCreate(Path.Combine(dataDir, "pki"), host is "0.0.0.0" or "::" ? [] : [host]), ct);
-        var saKey = Task.Run(() => ServiceAccountSigningKey.LoadOrCreate(Path.Combine(dataDir, "auth")), ct); // RSA generation on first start
 
         try { _kv = await SqliteStore.OpenAsync(Path.Combine(dataDir, "store.db"), SqliteStoreOptions.Production); }
         catch (StoreOpenException e) { throw new StartupException($"cannot open the store: {e.Message}", e); }
@@ -106,9 +105,8 @@ public sealed class BerthServer : IAsyncDisposable
         var kubelets = new KubeletProxy(new KubeletClientOptions(certs.Ca, kubeletToken));
         _components.Add(new AsyncStop(() => { kubelets.Dispose(); return Task.CompletedTask; }));
 
-        var signingKey = await saKey;
-        _components.Add(new AsyncStop(() => { signingKey.Dispose(); return Task.CompletedTask; }));
-        var saTokens = new ServiceAccountTokens(signingKey, Store.Clock);
+        var saTokens = new ServiceAccountTokens(Path.Combine(dataDir, "auth"), Store.Clock);
+        _components.Add(new AsyncStop(() => { saTokens.Dispose(); return Task.CompletedTask; }));
         var auth = new Authenticator(Path.Combine(dataDir, "auth"), saTokens, LiveObjects.In(Store));
         AdminToken = auth.AdminToken;
         var rbacPolicy = await InformerRbacPolicy.StartAsync(new InProcessClient(Store), logs, ct);
