@@ -5,7 +5,7 @@ using Berth.Server.Hosting;
 namespace Berth.Server.Auth;
 
 /// <summary>
-/// The RSA key that signs ServiceAccount tokens (kube-apiserver's --service-account-signing-key-file): made on first start
+/// The RSA key that signs ServiceAccount tokens (kube-apiserver's --service-account-signing-key-file): made when first needed
 /// as DATA/auth/sa.key (PKCS#8 PEM, mode 0600) and kept, so tokens stay valid across restarts. The key id is upstream's:
 /// base64url(SHA-256(DER SubjectPublicKeyInfo)).
 /// </summary>
