@@ -100,6 +100,8 @@ public sealed class DiscoveryDocuments
             if (vi < 0) { versions.Add((t.Version, new())); vi = versions.Count - 1; }
             versions[vi].Item2.Add(t);
         }
+        foreach (var g in VirtualResources.Groups)
+            if (result.FindIndex(x => x.Item1 == g) < 0) result.Add((g, [(VirtualResources.Version, new())]));
         // Core first, as kube-apiserver lists it; the rest keep registry order.
         result.Sort((a, b) => (a.Item1.Length == 0 ? 0 : 1).CompareTo(b.Item1.Length == 0 ? 0 : 1));
         return result;
@@ -155,6 +157,9 @@ public sealed class DiscoveryDocuments
     private static JsonObject BuildResourceList(string groupVersion, List<ResourceType> types)
     {
         var resources = new List<(string Name, JsonObject Node)>();
+        var slash = groupVersion.IndexOf('/');
+        foreach (var (resource, kind, namespaced) in VirtualResources.In(slash < 0 ? "" : groupVersion[..slash], groupVersion[(slash + 1)..]))
+            resources.Add((resource, VirtualResources.LegacyEntry(resource, kind, namespaced)));
         foreach (var t in types)
         {
             var r = new JsonObject
@@ -191,6 +196,7 @@ public sealed class DiscoveryDocuments
                         ["kind"] = kind,
                         ["verbs"] = Strings(verbs),
                     }));
+            if (VirtualResources.HasToken(t)) resources.Add((t.Plural + "/token", VirtualResources.TokenLegacyEntry()));
             if (t.HasStatus)
                 resources.Add((t.Plural + "/status", new JsonObject
                 {
@@ -221,9 +227,12 @@ public sealed class DiscoveryDocuments
             var versions = new JsonArray();
             foreach (var (v, types) in vs)
             {
+                var entries = new List<(string Name, JsonObject Node)>();
+                foreach (var t in types) entries.Add((t.Plural, AggregatedResource(t)));
+                foreach (var (resource, kind, namespaced) in VirtualResources.In(group, v))
+                    entries.Add((resource, VirtualResources.AggregatedEntry(resource, kind, namespaced)));
                 var resources = new JsonArray();
-                foreach (var t in types.OrderBy(t => t.Plural, StringComparer.Ordinal))
-                    resources.Add(AggregatedResource(t));
+                foreach (var (_, node) in entries.OrderBy(e => e.Name, StringComparer.Ordinal)) resources.Add(node);
                 versions.Add(new JsonObject { ["version"] = v, ["resources"] = resources, ["freshness"] = "Current" });
             }
             var meta = new JsonObject();
@@ -269,6 +278,7 @@ public sealed class DiscoveryDocuments
                     ["responseKind"] = new JsonObject { ["group"] = "", ["version"] = "", ["kind"] = kind },
                     ["verbs"] = Strings(verbs),
                 });
+        if (VirtualResources.HasToken(t)) subs.Add(VirtualResources.TokenAggregatedEntry());
         if (t.HasStatus)
             subs.Add(new JsonObject
             {

@@ -18,6 +18,8 @@ using Berth.Scheduling;
 using Berth.Server.Admission;
 using Berth.Server.Client;
 using Berth.Server.Auth;
+using Berth.Server.Authorization;
+using Berth.Controllers.ServiceAccounts;
 using Berth.Server.Http;
 using Berth.Server.Storage;
 using Berth.Store;
@@ -94,6 +96,7 @@ public sealed class BerthServer : IAsyncDisposable
         await Bootstrap.EnsureAsync(Store, ct);
         if (Options.DefaultStorageClass) await Bootstrap.EnsureDefaultStorageClassAsync(Store, ct);
         if (Options.NfsClientClass) await Bootstrap.EnsureNfsClientClassAsync(Store, ct);
+        await BootstrapPolicy.EnsureAsync(Store, ct);
         var certs = await pki;
         // The API server -> kubelet hop (pods/log, exec, portforward): the kubelet serves with the cluster's certificate
         // and requires this token.
@@ -102,8 +105,13 @@ public sealed class BerthServer : IAsyncDisposable
         var kubelets = new KubeletProxy(new KubeletClientOptions(certs.Ca, kubeletToken));
         _components.Add(new AsyncStop(() => { kubelets.Dispose(); return Task.CompletedTask; }));
 
-        var auth = new Authenticator(Path.Combine(dataDir, "auth"));
+        var saTokens = new ServiceAccountTokens(Path.Combine(dataDir, "auth"), Store.Clock);
+        _components.Add(new AsyncStop(() => { saTokens.Dispose(); return Task.CompletedTask; }));
+        var auth = new Authenticator(Path.Combine(dataDir, "auth"), saTokens, LiveObjects.In(Store));
         AdminToken = auth.AdminToken;
+        var rbacPolicy = await InformerRbacPolicy.StartAsync(new InProcessClient(Store), logs, ct);
+        _components.Add(rbacPolicy);
+        var rbac = new RbacAuthorizer(rbacPolicy);
         CaPem = certs.CaPem;
 
         var builder = WebApplication.CreateSlimBuilder();
@@ -115,7 +123,8 @@ public sealed class BerthServer : IAsyncDisposable
             k.Listen(IPAddress.Parse(host == "localhost" ? "127.0.0.1" : host), port, l => l.UseHttps(certs.Serving));
         });
         _app = builder.Build();
-        var pipeline = new RequestPipeline(Store, auth, logs.CreateLogger("api"), kubelets);
+        var pipeline = new RequestPipeline(Store, auth, new RequestAuthorizer(rbac, Store.Registry), new AuthEndpoints(Store, auth, saTokens, rbac),
+            logs.CreateLogger("api"), kubelets);
         _app.Run(pipeline.HandleAsync);
         try { await _app.StartAsync(ct); }
         catch (IOException e) when (e.InnerException is SocketException || e.Message.Contains("address already in use", StringComparison.OrdinalIgnoreCase))
@@ -161,6 +170,8 @@ public sealed class BerthServer : IAsyncDisposable
             manager.Run(new Scheduler(manager.Client, manager.Informers, Recorder(Scheduler.SchedulerName), logs.CreateLogger("scheduler")), workers: 16);
         if (On(ControllerNames.StatefulSet))
             manager.Run(new StatefulSetController(manager.Client, manager.Informers, Recorder("statefulset-controller"), logs.CreateLogger("statefulset-controller")), workers: 4);
+        if (On(ControllerNames.ServiceAccount))
+            manager.Run(new ServiceAccountsController(manager.Client, manager.Informers, logs.CreateLogger("serviceaccount-controller")));
         if (On(ControllerNames.Endpoints))
             manager.Run(new EndpointsController(manager.Client, manager.Informers, logs.CreateLogger("endpoints-controller")), workers: 2);
         if (On(ControllerNames.LocalPathProvisioner))

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Berth.Server.Auth;
+using Berth.Server.Authorization;
 using Berth.Server.Http;
 using Berth.Server.Storage;
 using Microsoft.AspNetCore.Http;
@@ -8,12 +9,14 @@ using Microsoft.Extensions.Logging;
 namespace Berth.Server.Hosting;
 
 /// <summary>
-/// Every HTTP request goes through here: health and version (open to all), authentication, discovery and
+/// Every HTTP request goes through here: health and version (open to all), authentication, authorization, discovery and
 /// OpenAPI, then the resource handlers. Errors become metav1.Status bodies; nothing user-sent yields a 500.
 /// </summary>
 public sealed class RequestPipeline
 {
     private readonly Authenticator _auth;
+    private readonly RequestAuthorizer _authorizer;
+    private readonly AuthEndpoints _authEndpoints;
     private readonly ApiHandler _api;
     private readonly DiscoveryEndpoints _discovery;
     private readonly PodStreamingHandler _podStreams;
@@ -22,8 +25,11 @@ public sealed class RequestPipeline
     public string ServerAddress { get => _discovery.ServerAddress; set => _discovery.ServerAddress = value; }
 
     /// <param name="kubelets">How to reach kubelets for pods/log, exec and portforward (null: those answer 400).</param>
-    public RequestPipeline(ResourceStore store, Authenticator auth, ILogger log, KubeletProxy? kubelets = null)
+    public RequestPipeline(ResourceStore store, Authenticator auth, RequestAuthorizer authorizer, AuthEndpoints authEndpoints, ILogger log,
+        KubeletProxy? kubelets = null)
     {
+        _authorizer = authorizer;
+        _authEndpoints = authEndpoints;
         _podStreams = new PodStreamingHandler(store, kubelets);
         _auth = auth;
         _log = log;
@@ -42,9 +48,14 @@ public sealed class RequestPipeline
                 await ctx.Response.WriteAsync("ok");
                 return;
             }
-            if (path != "/version" && _auth.Authenticate(ctx) is null)
-                throw ApiException.Unauthorized();
+            UserInfo? user = null;
+            if (path != "/version")
+            {
+                user = await _auth.AuthenticateAsync(ctx) ?? throw ApiException.Unauthorized();
+                user = _authorizer.Check(ctx, user); // who the request acts as (impersonation)
+            }
             if (await _discovery.TryServeAsync(ctx)) return;
+            if (user is not null && await _authEndpoints.TryHandleAsync(ctx, user)) return;
             if (await _podStreams.TryHandleAsync(ctx)) return;
             if (await _api.TryHandleAsync(ctx)) return;
             throw ApiException.NotFoundPath(path);

@@ -34,6 +34,8 @@ public static class ControllerNames
     public const string Scheduler = "scheduler";
     public const string StatefulSet = "statefulset";
     public const string Endpoints = "endpoints";
+    /// <summary>Makes the <c>default</c> ServiceAccount of each namespace.</summary>
+    public const string ServiceAccount = "serviceaccount";
     /// <summary>The local node agent (kubelet): registers the node and runs its pods.</summary>
     public const string NodeAgent = "node-agent";
     /// <summary>The built-in local-path provisioner (berth.io/local-path).</summary>

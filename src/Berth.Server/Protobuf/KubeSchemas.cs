@@ -232,6 +232,30 @@ internal static class KubeSchemas
         yield return ("ClusterRoleBinding", [Msg(1, "metadata", "ObjectMeta"), Msgs(2, "subjects", "Subject"), Msg(3, "roleRef", "RoleRef")]);
         yield return ("Subject", [Str(1, "kind"), Str(2, "apiGroup"), Str(3, "name"), Str(4, "namespace")]);
         yield return ("RoleRef", [Str(1, "apiGroup"), Str(2, "kind"), Str(3, "name")]);
+
+        // ---------------------------------------------------------------- authentication.k8s.io/v1 (kubectl create token, auth whoami)
+        yield return ("TokenRequest", [Msg(1, "metadata", "ObjectMeta"), Msg(2, "spec", "TokenRequestSpec")]);
+        yield return ("TokenRequestSpec", [Strs(1, "audiences"), Ptr(I64(4, "expirationSeconds")), Msg(3, "boundObjectRef", "BoundObjectReference")]);
+        yield return ("BoundObjectReference", [Str(1, "kind"), Str(2, "apiVersion"), Str(3, "name"), Str(4, "uid")]);
+        yield return ("SelfSubjectReview", [Msg(1, "metadata", "ObjectMeta")]);
+        yield return ("TokenReview", [Msg(1, "metadata", "ObjectMeta"), Msg(2, "spec", "TokenReviewSpec")]);
+        yield return ("TokenReviewSpec", [Str(1, "token"), Strs(2, "audiences")]);
+
+        // ---------------------------------------------------------------- authorization.k8s.io/v1 (kubectl auth can-i)
+        yield return ("SelfSubjectAccessReview", [Msg(1, "metadata", "ObjectMeta"), Msg(2, "spec", "SelfSubjectAccessReviewSpec")]);
+        yield return ("SelfSubjectAccessReviewSpec", [Msg(1, "resourceAttributes", "ResourceAttributes"), Msg(2, "nonResourceAttributes", "NonResourceAttributes")]);
+        yield return ("ResourceAttributes", [
+            Str(1, "namespace"), Str(2, "verb"), Str(3, "group"), Str(4, "version"), Str(5, "resource"), Str(6, "subresource"), Str(7, "name"),
+        ]);
+        yield return ("NonResourceAttributes", [Str(1, "path"), Str(2, "verb")]);
+        yield return ("SelfSubjectRulesReview", [Msg(1, "metadata", "ObjectMeta"), Msg(2, "spec", "SelfSubjectRulesReviewSpec")]);
+        yield return ("SelfSubjectRulesReviewSpec", [Str(1, "namespace")]);
+        yield return ("SubjectAccessReview", [Msg(1, "metadata", "ObjectMeta"), Msg(2, "spec", "SubjectAccessReviewSpec")]);
+        yield return ("LocalSubjectAccessReview", [Msg(1, "metadata", "ObjectMeta"), Msg(2, "spec", "SubjectAccessReviewSpec")]);
+        yield return ("SubjectAccessReviewSpec", [
+            Msg(1, "resourceAttributes", "ResourceAttributes"), Msg(2, "nonResourceAttributes", "NonResourceAttributes"),
+            Str(3, "user"), Strs(4, "groups"), Str(6, "uid"),
+        ]);
     }
 
     private static readonly (string ApiVersion, string Kind)[] TopLevel =
@@ -240,6 +264,9 @@ internal static class KubeSchemas
         ("apps/v1", "Deployment"),
         ("rbac.authorization.k8s.io/v1", "Role"), ("rbac.authorization.k8s.io/v1", "ClusterRole"),
         ("rbac.authorization.k8s.io/v1", "RoleBinding"), ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+        ("authentication.k8s.io/v1", "TokenRequest"), ("authentication.k8s.io/v1", "SelfSubjectReview"), ("authentication.k8s.io/v1", "TokenReview"),
+        ("authorization.k8s.io/v1", "SelfSubjectAccessReview"), ("authorization.k8s.io/v1", "SelfSubjectRulesReview"),
+        ("authorization.k8s.io/v1", "SubjectAccessReview"), ("authorization.k8s.io/v1", "LocalSubjectAccessReview"),
     ];
 
     static KubeSchemas()

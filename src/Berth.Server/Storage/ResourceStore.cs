@@ -174,7 +174,8 @@ public sealed class ResourceStore
     }
 
     private static Func<string, IReadOnlyList<string>> NameValidatorFor(ResourceType t)
-        => t.Kind is "Namespace" or "Service" or "StatefulSet" ? NameValidation.IsDns1123Label : NameValidation.IsDns1123Subdomain;
+        => t.Group == "rbac.authorization.k8s.io" ? NameValidation.IsValidPathSegmentName // "system:discovery", as upstream's ValidateRBACName
+        : t.Kind is "Namespace" or "Service" or "StatefulSet" ? NameValidation.IsDns1123Label : NameValidation.IsDns1123Subdomain;
 
     private static string GenerateName(string prefix)
     {
