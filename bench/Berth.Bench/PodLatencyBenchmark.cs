@@ -48,8 +48,11 @@ public sealed class PodLatencyBenchmark : IBenchmark
             _ = Task.Run(() => watcher.RunAsync(watchHttp, Pods, stop.Token));
             await WaitForNodeAsync(http);
             await Task.Delay(2000); // let start-up work (images, network, DNS) settle before the idle reading
+            var idle0 = Cpu.Of(server.Process.Id);
+            await Task.Delay(3000);
+            var idleCpu = Cpu.Of(server.Process.Id) - idle0;
             long idleRssKb = server.VmRssKb();
-            Console.WriteLine($"{LoadAvg()}; server idle (no pods): RSS {N0(idleRssKb / 1024.0)} MiB");
+            Console.WriteLine($"{LoadAvg()}; server idle (no pods): RSS {N0(idleRssKb / 1024.0)} MiB, CPU {F1(idleCpu.Server * 1000 / 3)} ms/s");
 
             if (!args.Contains("--no-io")) await WriteThroughputAsync(server, http, watcher);
 
