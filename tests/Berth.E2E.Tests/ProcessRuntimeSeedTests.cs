@@ -89,6 +89,8 @@ public sealed class ProcessRuntimeSeedTests(ProcessServerFixture f, ITestOutputH
 
     private async Task WaitReadyAsync(string pod, int seconds = 90, string ns = "default")
     {
+        // kubectl wait fails at once on a pod that does not exist yet (a StatefulSet's pod is created a moment after apply).
+        await Eventually.OutputAsync(_k, $"get pod -n {ns} {pod} -o name --ignore-not-found", o => o.Trim() == "pod/" + pod, 30);
         var r = await _k.RunAsync($"wait -n {ns} --for=condition=Ready pod/{pod} --timeout={seconds}s", timeout: TimeSpan.FromSeconds(seconds + 10));
         if (r.ExitCode != 0)
         {
@@ -330,7 +332,6 @@ public sealed class ProcessRuntimeSeedTests(ProcessServerFixture f, ITestOutputH
         await _k.OkAsync("delete pv nfspv2 nfspv3");
         await _k.OkAsync($"create -f {PointedAtOurNfs("seed001-nfs-pvs-rwo.yaml", "192.168.0.116")}");
         await WaitReadyAsync("web-1", 60, ns);
-        await Eventually.OutputAsync(_k, $"get pod -n {ns} web-2 -o name", o => o.Contains("web-2"), 30);
         await WaitReadyAsync("web-2", 60, ns);
         var claims = await _k.OkAsync("get pv nfspv1 nfspv2 nfspv3 -o \"jsonpath={range .items[*]}{.spec.claimRef.name}{','}{end}\"");
         Assert.Equal("www-web-0,www-web-1,www-web-2,", claims.Trim());
