@@ -11,7 +11,7 @@ namespace Berth.Bench;
 internal sealed class PodWatcher
 {
     private readonly object _lock = new();
-    private readonly Dictionary<string, (long Running, long Ready)> _times = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Scheduled, long Running, long Ready)> _times = new(StringComparer.Ordinal);
     private readonly HashSet<string> _present = new(StringComparer.Ordinal);
 
     public async Task RunAsync(HttpClient http, string podsPath, CancellationToken ct)
@@ -53,21 +53,24 @@ internal sealed class PodWatcher
         lock (_lock)
         {
             if (type == "DELETED") { _present.Remove(name); return; }
-            if (_present.Add(name)) _times[name] = (0, 0);
-            var (running, ready) = _times[name];
+            if (_present.Add(name)) _times[name] = (0, 0, 0);
+            var (scheduled, running, ready) = _times[name];
+            if (scheduled == 0 && pod.TryGetProperty("spec", out var spec) && spec.TryGetProperty("nodeName", out var node) && node.GetString() is { Length: > 0 })
+                scheduled = now;
+            _times[name] = (scheduled, running, ready);
             if (!pod.TryGetProperty("status", out var status)) return;
             if (running == 0 && status.TryGetProperty("phase", out var phase) && phase.GetString() == "Running") running = now;
             if (ready == 0 && status.TryGetProperty("conditions", out var conditions))
                 foreach (var c in conditions.EnumerateArray())
                     if (c.GetProperty("type").GetString() == "Ready" && c.GetProperty("status").GetString() == "True") ready = now;
-            _times[name] = (running, ready);
+            _times[name] = (scheduled, running, ready);
         }
     }
 
-    /// <summary>When the pod was first seen Running and Ready (Stopwatch timestamps; 0 when not yet).</summary>
-    public (long Running, long Ready) Times(string name)
+    /// <summary>When the pod was first seen bound to a node, Running and Ready (Stopwatch timestamps; 0 when not yet).</summary>
+    public (long Scheduled, long Running, long Ready) Times(string name)
     {
-        lock (_lock) return _times.TryGetValue(name, out var t) ? t : (0, 0);
+        lock (_lock) return _times.TryGetValue(name, out var t) ? t : (0, 0, 0);
     }
 
     public Task RunningAsync(string name, TimeSpan timeout) => UntilAsync(() => Times(name).Running != 0, $"pod {name} Running", timeout);
