@@ -35,6 +35,7 @@ public sealed class PodLatencyBenchmark : IBenchmark
         foreach (var a in args) if (int.TryParse(a, out var v)) n = v;
         if (Environment.UserName != "root") throw new InvalidOperationException("pod-latency runs real pods (runc, a bridge): run it as root");
         ExternalServer.EnsureBuilt();
+        _ = NetnsBefore.Count; // the pod namespaces of others, taken before our server makes any
         var dir = TempDir("pod-latency");
         await using var server = ExternalServer.Start(Path.Combine(dir, "data"), runtime: "process");
         var watcher = new PodWatcher();
@@ -127,8 +128,7 @@ public sealed class PodLatencyBenchmark : IBenchmark
         double h = Median(host), p = Median(pod);
         Console.WriteLine($"write 256 MiB (dd conv=fsync) into a local-path volume ({hostDir}): in the pod {F1(p)} MB/s, on the host {F1(h)} MB/s " +
                           $"(runs: pod {string.Join(" ", pod.Select(F1))}; host {string.Join(" ", host.Select(F1))}); ratio {F2(p / h)} — target >= {F1(TargetWriteRatio)}: {Verdict(p / h >= TargetWriteRatio)}");
-        await DeleteAsync(http, Pods + "/io");
-        await watcher.GoneAsync("io", TimeSpan.FromSeconds(60));
+        await DeleteAllAsync(http, "io");
         await DeleteAsync(http, Claims + "/io");
     }
 
@@ -330,7 +330,11 @@ public sealed class PodLatencyBenchmark : IBenchmark
             throw new InvalidOperationException($"DELETE {path}: {(int)resp.StatusCode} {await resp.Content.ReadAsStringAsync()}");
     }
 
-    /// <summary>Deletes the pods whose names start with <paramref name="prefix"/> and waits until they are gone.</summary>
+    /// <summary>
+    /// Deletes the pods whose names start with <paramref name="prefix"/> and waits until they are gone from the API and
+    /// the node has torn their networks down (a deletion with grace 0 leaves the API at once, before the node's clean-up:
+    /// the next phase should not pay for it, and the server must not be stopped in the middle of it).
+    /// </summary>
     static async Task DeleteAllAsync(HttpClient http, string prefix)
     {
         var names = await PodNamesAsync(http, prefix);
@@ -341,7 +345,26 @@ public sealed class PodLatencyBenchmark : IBenchmark
             if (DateTime.UtcNow > until) throw new TimeoutException($"{names.Count} pods ({prefix}*) still there 120 s after their deletion");
             await Task.Delay(250);
         }
+        int left;
+        while ((left = PodNamespacesLeft()) > 0)
+        {
+            if (DateTime.UtcNow > until) throw new TimeoutException($"{left} pod network namespaces (/run/netns) still there 120 s after the pods' deletion");
+            await Task.Delay(250);
+        }
     }
+
+    /// <summary>The pod network namespaces that exist now and did not when the benchmark started.</summary>
+    static int PodNamespacesLeft()
+    {
+        int n = 0;
+        foreach (var path in NetnsNow()) if (!NetnsBefore.Contains(path)) n++;
+        return n;
+    }
+
+    static readonly HashSet<string> NetnsBefore = NetnsNow();
+
+    static HashSet<string> NetnsNow() =>
+        Directory.Exists("/run/netns") ? new HashSet<string>(Directory.GetFiles("/run/netns", "berth-*"), StringComparer.Ordinal) : [];
 
     static async Task<List<string>> PodNamesAsync(HttpClient http, string prefix)
     {

@@ -6,7 +6,7 @@ namespace Berth.Bench;
 
 /// <summary>
 /// One watch of a namespace's pods that remembers, per pod name, when it was first seen Running and Ready and whether it
-/// is gone (timestamps taken as each event line is parsed, so waiting on them adds nothing to the measured latency).
+/// (timestamps taken as each event line is parsed, so waiting on them adds nothing to the measured latency).
 /// </summary>
 internal sealed class PodWatcher
 {
@@ -75,8 +75,6 @@ internal sealed class PodWatcher
 
     public Task RunningAsync(string name, TimeSpan timeout) => UntilAsync(() => Times(name).Running != 0, $"pod {name} Running", timeout);
     public Task ReadyAsync(string name, TimeSpan timeout) => UntilAsync(() => Times(name).Ready != 0, $"pod {name} Ready", timeout);
-
-    public Task GoneAsync(string name, TimeSpan timeout) => UntilAsync(() => { lock (_lock) return !_present.Contains(name); }, $"pod {name} gone", timeout);
 
     private static async Task UntilAsync(Func<bool> done, string what, TimeSpan timeout)
     {
