@@ -23,6 +23,7 @@ public sealed class ProcessServerFixture : IAsyncLifetime
         if (Environment.UserName != "root") throw new InvalidOperationException("process-runtime end-to-end tests need root (runc, bridge network, ganesha)");
         foreach (var tool in new[] { "runc", "tini", "busybox", "nginx", "iptables", "ganesha.nfsd" })
             if (!ToolExists(tool)) throw new InvalidOperationException($"process-runtime end-to-end tests need {tool} installed (see .ci/run)");
+        _netnsBefore = PodNetns();
         Nfs = await GaneshaServer.StartAsync(Export, GaneshaServer.FreePort(), Path.Combine(Root, "ganesha"));
         Berth = await BerthProcess.StartWithAsync(new BerthProcessOptions
         {
@@ -32,6 +33,11 @@ public sealed class ProcessServerFixture : IAsyncLifetime
         });
         Kubectl = new Kubectl(Berth.Kubeconfig);
     }
+
+    private HashSet<string> _netnsBefore = [];
+
+    private static HashSet<string> PodNetns() =>
+        Directory.Exists("/run/netns") ? new HashSet<string>(Directory.GetFiles("/run/netns", "berth-*"), StringComparer.Ordinal) : [];
 
     private static bool ToolExists(string tool)
     {
@@ -49,6 +55,9 @@ public sealed class ProcessServerFixture : IAsyncLifetime
             {
                 await Kubectl.RunAsync("delete statefulsets --all --all-namespaces --wait=false");
                 await Kubectl.RunAsync("delete pods --all --all-namespaces --grace-period=1 --timeout=60s", timeout: TimeSpan.FromSeconds(90));
+                // Pods leave the API before the node has torn their networks down; stopping the server then would leave
+                // their namespaces behind with nobody to remove them (this data directory goes).
+                for (var i = 0; i < 100 && PodNetns().Except(_netnsBefore).Any(); i++) await Task.Delay(200);
             }
             await Berth.DisposeAsync();
         }
