@@ -64,6 +64,11 @@ public sealed class PodLatencyBenchmark : IBenchmark
                 await DeleteAllAsync(http, "seq-");
             }
             var burst = await BurstAsync(server, http, watcher, n);
+            var steady0 = Cpu.Of(server.Process.Id);
+            await Task.Delay(10_000);
+            var steady = Cpu.Of(server.Process.Id) - steady0;
+            Console.WriteLine($"  CPU with {n} pods Running (10 s, nothing changing): server {F1(steady.Server * 100)} ms/s + the commands it ran {F1(steady.Children * 100)} ms/s " +
+                              $"(idle without pods: {F1(idleCpu.Server * 1000 / 3)} ms/s)");
             var memory = MemoryWithPods(server, n);
             Console.WriteLine($"  memory with {n} pods Running: server RSS {N0(idleRssKb / 1024.0)} -> {N0(memory.ServerKb / 1024.0)} MiB " +
                               $"(+{F1((memory.ServerKb - idleRssKb) / (double)n)} KiB per pod); per pod outside the server: {F1(memory.DescendantsKb / (double)n)} KiB RSS, " +
@@ -118,7 +123,7 @@ public sealed class PodLatencyBenchmark : IBenchmark
         const string Dd = "dd if=/dev/zero of={0} bs=1M count=256 conv=fsync";
         var host = new List<double>();
         var pod = new List<double>();
-        for (int round = 0; round < 3; round++)
+        for (int round = 0; round < 5; round++)
         {
             host.Add(DdMegabytesPerSecond(Run("/bin/sh", ["-c", string.Format(CultureInfo.InvariantCulture, Dd, Path.Combine(hostDir, "host.bin"))])));
             File.Delete(Path.Combine(hostDir, "host.bin"));
