@@ -126,7 +126,7 @@ public sealed class PodLatencyBenchmark : IBenchmark
         const string Dd = "dd if=/dev/zero of={0} bs=1M count=256 conv=fsync";
         var host = new List<double>();
         var pod = new List<double>();
-        for (int round = 0; round < 5; round++)
+        for (int round = 0; round < 7; round++)
         {
             host.Add(DdMegabytesPerSecond(Run("/bin/sh", ["-c", string.Format(CultureInfo.InvariantCulture, Dd, Path.Combine(hostDir, "host.bin"))])));
             File.Delete(Path.Combine(hostDir, "host.bin"));
