@@ -6,7 +6,7 @@ using System.Text;
 
 namespace Berth.Bench;
 
-/// <summary>A `berth server` child process (the built Release binary) on a free loopback port, with the runtime simulated.</summary>
+/// <summary>A `berth server` child process (the built Release binary) on a free loopback port, the runtime simulated unless asked.</summary>
 internal sealed class ExternalServer : IAsyncDisposable
 {
     public static string RepoRoot { get; } = FindRepoRoot();
@@ -46,11 +46,12 @@ internal sealed class ExternalServer : IAsyncDisposable
         return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
-    /// <summary>Starts the process (the timestamp is taken just before Process.Start).</summary>
-    public static ExternalServer Start(string dataDir, int? port = null)
+    /// <summary>Starts the process (the timestamp is taken just before Process.Start); <paramref name="runtime"/> "process"
+    /// runs real pods (root, the bridge berth0: one such server per machine).</summary>
+    public static ExternalServer Start(string dataDir, int? port = null, string runtime = "simulated")
     {
         int p = port ?? FreePort();
-        var psi = new ProcessStartInfo(BinaryPath, ["server", "--data-dir", dataDir, "--listen", $"127.0.0.1:{p}", "--runtime", "simulated"])
+        var psi = new ProcessStartInfo(BinaryPath, ["server", "--data-dir", dataDir, "--listen", $"127.0.0.1:{p}", "--runtime", runtime])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,

@@ -58,7 +58,13 @@ public sealed class KubeletServer : IAsyncDisposable
 
     public async Task StartAsync(CancellationToken ct)
     {
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration files to reload: reloadOnChange would watch the working directory recursively (an inotify
+        // watch on every directory of every container's root filesystem when the data directory lies beneath it).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {

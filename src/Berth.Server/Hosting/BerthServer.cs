@@ -114,7 +114,14 @@ public sealed class BerthServer : IAsyncDisposable
         var rbac = new RbacAuthorizer(rbacPolicy);
         CaPem = certs.CaPem;
 
-        var builder = WebApplication.CreateSlimBuilder();
+        // No configuration files to reload: the default content root is the working directory, and reloadOnChange
+        // watches it recursively (inotify on every new directory, container root filesystems included when the data
+        // directory lies beneath it: most of the server's CPU per pod).
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+            ContentRootPath = AppContext.BaseDirectory,
+        });
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(k =>
         {

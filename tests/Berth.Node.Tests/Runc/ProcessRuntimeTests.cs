@@ -267,6 +267,42 @@ public sealed class ProcessRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_whose_shim_and_container_were_killed_is_lost_and_restarted()
+    {
+        var rt = Runtime();
+        var pod = NewPod("lost", "Always", Busybox("c", "exec sleep 1000"));
+        await rt.StartPodAsync(pod, default);
+        var c = await WaitFor(rt, pod.Metadata.Uid!, s => s.State == ContainerRunState.Running);
+        // Alive and well for longer than the liveness check's period (25 polls): not lost while its shim runs.
+        await Task.Delay(1500);
+        Assert.Equal(0, rt.Status(pod.Metadata.Uid!)!.Containers[0].RestartCount);
+
+        // kill -9 of the shim, and the container gone from runc: nobody writes the exit file; the run is noticed lost and restarted.
+        var shim = ShimOf(c.ContainerId!);
+        Process.Start("kill", ["-KILL", shim.ToString()])!.WaitForExit();
+        await CommandRunnerAccess.Runc(["delete", "-f", c.ContainerId!]);
+        var restarted = await WaitFor(rt, pod.Metadata.Uid!, s => s.RestartCount == 1 && s.State == ContainerRunState.Running, 20);
+        Assert.NotEqual(c.ContainerId, restarted.ContainerId);
+        Assert.Equal("Error", restarted.LastTermination!.Reason);
+    }
+
+    /// <summary>The pid of the berth-shim whose command line names the run.</summary>
+    private static int ShimOf(string runId)
+    {
+        foreach (var d in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(d), out var pid)) continue;
+            try
+            {
+                var cmd = File.ReadAllText(Path.Combine(d, "cmdline")).Split('\0');
+                if (Path.GetFileName(cmd[0]).StartsWith("berth-shim", StringComparison.Ordinal) && cmd.Contains(runId)) return pid;
+            }
+            catch (IOException) { }
+        }
+        throw new Xunit.Sdk.XunitException("no shim for run " + runId);
+    }
+
+    [Fact]
     public async Task Stop_kills_a_process_that_ignores_SIGTERM_after_the_grace_period()
     {
         var rt = Runtime();
