@@ -35,6 +35,7 @@ public sealed class EventRecorder : IAsyncDisposable
     public const string CombinedPrefix = "(combined from similar events): ";
 
     private readonly IApiClient _client;
+    private readonly int _spamBurst;
     private readonly KindResolver _kinds;
     private readonly ILogger _log;
     private readonly TimeProvider _clock;
@@ -45,8 +46,11 @@ public sealed class EventRecorder : IAsyncDisposable
     private readonly Dictionary<string, (double Tokens, DateTimeOffset Refilled)> _spam = new(StringComparer.Ordinal);
     private readonly Task _loop;
 
-    public EventRecorder(IApiClient client, string component, string? host = null, ILogger? log = null, TimeProvider? clock = null, KindResolver? kinds = null)
+    /// <param name="spamBurst">The spam filter's burst (default <see cref="SpamBurst"/>, as upstream).</param>
+    public EventRecorder(IApiClient client, string component, string? host = null, ILogger? log = null, TimeProvider? clock = null, KindResolver? kinds = null,
+        int spamBurst = SpamBurst)
     {
+        _spamBurst = spamBurst;
         _client = client;
         Component = component;
         Host = host;
@@ -163,8 +167,8 @@ public sealed class EventRecorder : IAsyncDisposable
     private bool Allowed(Event ev, DateTimeOffset now)
     {
         var key = ObjectKey(ev);
-        var (tokens, refilled) = _spam.TryGetValue(key, out var b) ? b : (SpamBurst, now);
-        tokens = Math.Min(SpamBurst, tokens + (now - refilled).TotalSeconds / SpamRefill.TotalSeconds);
+        var (tokens, refilled) = _spam.TryGetValue(key, out var b) ? b : (_spamBurst, now);
+        tokens = Math.Min(_spamBurst, tokens + (now - refilled).TotalSeconds / SpamRefill.TotalSeconds);
         bool allowed = tokens >= 1;
         if (allowed) tokens -= 1;
         if (_spam.Count >= MaxCacheEntries && !_spam.ContainsKey(key)) _spam.Clear();

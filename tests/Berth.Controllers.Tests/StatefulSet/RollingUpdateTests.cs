@@ -113,6 +113,8 @@ public sealed class RollingUpdateTests
         await h.WaitStatusAsync(s => s.UpdatedReplicas == 3 && s.ReadyReplicas == 3 && s.CurrentRevision == s.UpdateRevision, "fixed rollout complete");
         var r3 = (await h.SetAsync()).Status!.UpdateRevision!;
         foreach (var n in new[] { "web-0", "web-1", "web-2" }) Assert.Equal(r3, Revision(await h.GetAsync<Pod>(n)));
+        // Events are written by the recorder after the change they report: wait for it.
+        await StsHarness.EventuallyAsync(async () => (await h.EventsAsync()).Any(e => e.Reason == "RecreatingStuckPod"), "RecreatingStuckPod event");
         var events = await h.EventsAsync();
         // (A pod the rolling update deletes may come back once more at the old revision while the set's cached status
         // is behind, as upstream's newVersionedStatefulSetPod does; such a Pending pod is recreated the same way.)
