@@ -19,6 +19,24 @@ public sealed class RequestAuthorizer(RbacAuthorizer authorizer, ResourceRegistr
         var attrs = AuthorizationAttributes.From(ctx, user, registry, out var alsoCreate);
         if (!authorizer.Authorize(attrs)) throw Forbidden.Exception(attrs);
         if (alsoCreate is not null && !authorizer.Authorize(alsoCreate)) throw Forbidden.Exception(alsoCreate);
+        if (EscalationCheck(attrs) is { } needed && !authorizer.Authorize(needed)) throw Forbidden.Exception(needed);
         return user;
+    }
+
+    /// <summary>
+    /// RBAC's escalation prevention, stricter than upstream's: writing a Role or ClusterRole needs <c>escalate</c> on
+    /// roles/clusterroles, and writing a binding needs <c>bind</c> on clusterroles (a binding may name any ClusterRole,
+    /// cluster-admin included). Upstream also lets a user write rules they already hold all of; Berth does not compare
+    /// rule sets, so without these verbs anyone allowed to write RoleBindings could bind cluster-admin.
+    /// </summary>
+    private static AuthorizationAttributes? EscalationCheck(AuthorizationAttributes a)
+    {
+        if (!a.IsResourceRequest || a.ApiGroup != "rbac.authorization.k8s.io" || a.Verb is not ("create" or "update" or "patch")) return null;
+        return a.Resource switch
+        {
+            "roles" or "clusterroles" => a with { Verb = "escalate", Subresource = "" },
+            "rolebindings" or "clusterrolebindings" => a with { Verb = "bind", Resource = "clusterroles", Subresource = "", Name = "" },
+            _ => null,
+        };
     }
 }

@@ -87,6 +87,35 @@ public sealed class AuthApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Writing_roles_and_bindings_needs_escalate_and_bind_so_nobody_grants_themselves_cluster_admin()
+    {
+        await Create("/api/v1/namespaces/default/serviceaccounts", """{"metadata":{"name":"rbac-writer"}}""");
+        var token = await TokenFor("rbac-writer");
+        await Create("/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+            """{"metadata":{"name":"rbac-editor"},"rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles","rolebindings"],"verbs":["create","get","list"]}]}""");
+        await Create("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+            """{"metadata":{"name":"rbac-writer"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"rbac-editor"},"subjects":[{"kind":"ServiceAccount","name":"rbac-writer"}]}""");
+        await Eventually(async () => (await As(token, HttpMethod.Get, "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles")).Code == 200);
+
+        const string grab = """{"metadata":{"name":"grab"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"ServiceAccount","name":"rbac-writer"}]}""";
+        var (code, body) = await As(token, HttpMethod.Post, "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", grab);
+        Assert.Equal(403, code);
+        Assert.Equal("clusterroles.rbac.authorization.k8s.io is forbidden: User \"system:serviceaccount:default:rbac-writer\" cannot bind resource \"clusterroles\" in API group \"rbac.authorization.k8s.io\" in the namespace \"default\"",
+            (string?)body!["message"]);
+        (code, _) = await As(token, HttpMethod.Post, "/apis/rbac.authorization.k8s.io/v1/namespaces/default/roles",
+            """{"metadata":{"name":"all"},"rules":[{"apiGroups":["*"],"resources":["*"],"verbs":["*"]}]}""");
+        Assert.Equal(403, code);
+        Assert.Equal(404, (await _t.SendAsync(HttpMethod.Get, "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings/grab")).Code);
+
+        // Given bind and escalate explicitly (as upstream's admin role does), the same requests pass.
+        await Create("/apis/rbac.authorization.k8s.io/v1/clusterroles",
+            """{"metadata":{"name":"rbac-granter"},"rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles","clusterroles"],"verbs":["bind","escalate"]}]}""");
+        await Create("/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings",
+            """{"metadata":{"name":"rbac-granter"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"rbac-granter"},"subjects":[{"kind":"ServiceAccount","name":"rbac-writer"}]}""");
+        await Eventually(async () => (await As(token, HttpMethod.Post, "/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings", grab)).Code == 201);
+    }
+
+    [Fact]
     public async Task Impersonation_needs_the_impersonate_verb()
     {
         await Create("/api/v1/namespaces/default/serviceaccounts", """{"metadata":{"name":"imp"}}""");
