@@ -17,6 +17,12 @@ public static class FieldPaths
         "deletionGracePeriodSeconds", "managedFields", "selfLink",
     };
 
+    /// <summary>Top-level fields no applier owns: the type, and status where it is a subresource.</summary>
+    public static bool IsUnmanagedTopLevel(string name, bool withStatus) => name is "apiVersion" or "kind" || (name == "status" && !withStatus);
+
+    /// <summary>Metadata fields the server sets, never merged from or owned by an applier.</summary>
+    public static bool IsServerMetadata(string name) => ServerMetadata.Contains(name);
+
     /// <summary>The members an object sets. <paramref name="withStatus"/> false skips <c>status</c> (a kind whose status
     /// is a subresource ignores it on the main resource).</summary>
     public static FieldSet Of(JsonObject obj, PatchSchema schema, bool withStatus)
@@ -26,14 +32,14 @@ public static class FieldPaths
         var path = new List<string>();
         foreach (var (name, value) in obj)
         {
-            if (name is "apiVersion" or "kind" || (name == "status" && !withStatus)) continue;
+            if (IsUnmanagedTopLevel(name, withStatus)) continue;
             names.Add(name);
             path.Add("f:" + name);
             if (name == "metadata" && value is JsonObject meta)
             {
                 foreach (var (m, v) in meta)
                 {
-                    if (ServerMetadata.Contains(m)) continue;
+                    if (IsServerMetadata(m)) continue;
                     names.Add(m);
                     path.Add("f:" + m);
                     Collect(v, names, path, set, schema);

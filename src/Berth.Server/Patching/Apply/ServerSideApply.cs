@@ -124,12 +124,11 @@ public static class ServerSideApply
     {
         foreach (var (name, value) in applied)
         {
-            if (root && (name is "apiVersion" or "kind" || (name == "status" && !withStatus))) continue;
+            if (root && FieldPaths.IsUnmanagedTopLevel(name, withStatus)) continue;
             if (root && name == "metadata" && value is JsonObject meta && live["metadata"] is JsonObject liveMeta)
             {
                 foreach (var (m, v) in meta)
-                    if (m is not ("name" or "namespace" or "uid" or "resourceVersion" or "generation" or "creationTimestamp" or "managedFields"))
-                        MergeField(liveMeta, m, v, ["metadata"], schema);
+                    if (!FieldPaths.IsServerMetadata(m)) MergeField(liveMeta, m, v, ["metadata"], schema);
                 continue;
             }
             MergeField(live, name, value, names, schema);
