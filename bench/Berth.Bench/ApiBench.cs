@@ -79,9 +79,12 @@ internal static class ApiBench
     public const string PvPath = "/api/v1/persistentvolumes";
 
     /// <summary>A claim like the tutorial's (about 300 bytes of JSON).</summary>
-    public static string PvcJson(string name) =>
+    /// <summary>A 1Gi RWO claim; <paramref name="storageClass"/> "" asks for a class-less volume (binds to <see cref="PvJson"/>'s),
+    /// null leaves the class to the default StorageClass.</summary>
+    public static string PvcJson(string name, string? storageClass = null) =>
         "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolumeClaim\",\"metadata\":{\"name\":\"" + name +
-        "\",\"labels\":{\"app\":\"bench\",\"tier\":\"storage\"}},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"],\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}";
+        "\",\"labels\":{\"app\":\"bench\",\"tier\":\"storage\"}},\"spec\":{\"accessModes\":[\"ReadWriteOnce\"]," +
+        (storageClass is null ? "" : "\"storageClassName\":\"" + storageClass + "\",") + "\"resources\":{\"requests\":{\"storage\":\"1Gi\"}}}}";
 
     public static string PvJson(string name) =>
         "{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"" + name +

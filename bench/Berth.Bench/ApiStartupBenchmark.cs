@@ -6,7 +6,7 @@ namespace Berth.Bench;
 /// <summary>
 /// Cold start of the built binary (`berth server --runtime simulated`, a separate process): time from Process.Start to the first
 /// GET /readyz answering "ok" (polled every 10 ms), with an empty data dir (3 fresh dirs) and with one holding 10,000 PVs and
-/// 10,000 PVCs (created through the API, then the server stopped with SIGTERM; 3 restarts). Then the resident memory (VmRSS) of
+/// 10,000 PVCs bound to them (created through the API, then the server stopped with SIGTERM; 3 restarts). Then the resident memory (VmRSS) of
 /// the server holding those 20,000 objects, once idle for a few seconds. Args: [N] objects of each kind (default 10,000).
 /// </summary>
 public sealed class ApiStartupBenchmark : IBenchmark
@@ -49,10 +49,12 @@ public sealed class ApiStartupBenchmark : IBenchmark
             try
             {
                 await PostManyAsync(clients, PvPath, 0, count, i => PvJson($"pv-{i:D6}"));
-                await PostManyAsync(clients, PvcPath, 0, count, i => PvcJson($"claim-{i:D6}"));
+                // Class-less claims: each binds to one of the volumes, the steady state a cluster holds (no events pile up).
+                await PostManyAsync(clients, PvcPath, 0, count, i => PvcJson($"claim-{i:D6}", storageClass: ""));
+                while (await CountAsync(clients[0], PvcPath, bound: true) < count) await Task.Delay(500);
             }
             finally { foreach (var c in clients) c.Dispose(); }
-            Console.WriteLine($"created {N0(count)} PVs + {N0(count)} PVCs through the API in {F1(fill.Elapsed.TotalSeconds)} s");
+            Console.WriteLine($"created {N0(count)} PVs + {N0(count)} PVCs through the API, all Bound, in {F1(fill.Elapsed.TotalSeconds)} s");
             var stop = Stopwatch.StartNew();
             await proc.StopAsync();
             Console.WriteLine($"SIGTERM -> exit {proc.Process.ExitCode} in {F1(stop.Elapsed.TotalMilliseconds)} ms; store files: {StoreFiles(full)}");
@@ -88,7 +90,7 @@ public sealed class ApiStartupBenchmark : IBenchmark
         finally
         {
             if (proc is not null) await proc.DisposeAsync();
-            DeleteDir(dir);
+            if (Environment.GetEnvironmentVariable("KEEP") is null) DeleteDir(dir); else Console.WriteLine("kept " + dir);
         }
     }
 
@@ -112,10 +114,15 @@ public sealed class ApiStartupBenchmark : IBenchmark
     static string StoreFiles(string dataDir)
         => string.Join(", ", Directory.GetFiles(dataDir, "store.db*").Select(f => $"{Path.GetFileName(f)} {F1(new FileInfo(f).Length / 1048576.0)} MB"));
 
-    static async Task<int> CountAsync(HttpClient http, string path)
+    static async Task<int> CountAsync(HttpClient http, string path, bool bound = false)
     {
         using var resp = await http.GetAsync(path);
         using var doc = System.Text.Json.JsonDocument.Parse(await resp.Content.ReadAsByteArrayAsync());
-        return doc.RootElement.GetProperty("items").GetArrayLength();
+        var items = doc.RootElement.GetProperty("items");
+        if (!bound) return items.GetArrayLength();
+        int n = 0;
+        foreach (var o in items.EnumerateArray())
+            if (o.TryGetProperty("status", out var st) && st.TryGetProperty("phase", out var ph) && ph.GetString() == "Bound") n++;
+        return n;
     }
 }

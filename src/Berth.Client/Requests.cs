@@ -13,6 +13,8 @@ public sealed record ListRequest
     public string? ResourceVersion { get; init; }
     public string? ResourceVersionMatch { get; init; }
     public int? TimeoutSeconds { get; init; }
+    /// <summary>As <see cref="WatchRequest.ReadOnlyObjects"/>: the caller never changes the listed objects. Not sent over HTTP.</summary>
+    public bool ReadOnlyObjects { get; init; }
 }
 
 /// <summary>metav1.ListOptions for a watch. Without a ResourceVersion (or "0") the current objects come first as Added.</summary>

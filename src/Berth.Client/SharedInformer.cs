@@ -233,6 +233,7 @@ public sealed class SharedInformer<T> : ISharedInformer where T : KubeObject
                 FieldSelector = _opts.FieldSelector,
                 Limit = _opts.PageSize,
                 Continue = cont,
+                ReadOnlyObjects = true, // as the watch below: one decoded instance shared by every informer in the process
             }, ct);
             all.AddRange(page.Items);
             if (cont is null) rv = page.ResourceVersion;

@@ -28,6 +28,7 @@ public static class KubeJson
             AllowTrailingCommas = false,
         };
         o.Converters.Add(new KubeTimeConverter());
+        o.Converters.Add(new SharedStringConverter());
         o.MakeReadOnly(populateMissingResolver: true);
         return o;
     }

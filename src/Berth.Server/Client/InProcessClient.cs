@@ -90,7 +90,7 @@ public sealed class InProcessClient : IApiClient
             }, ct);
             return new ObjectList<T>
             {
-                Items = r.Items.Select(i => Decode<T>(t, i.JsonFor(t))).ToList(),
+                Items = r.Items.Select(i => Model<T>(t, i, req.ReadOnlyObjects)).ToList(),
                 ResourceVersion = r.Revision.ToString(CultureInfo.InvariantCulture),
                 Continue = r.Continue,
                 RemainingItemCount = r.RemainingItemCount,

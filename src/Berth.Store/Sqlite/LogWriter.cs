@@ -12,7 +12,7 @@ namespace Berth.Store.Sqlite;
 internal sealed class LogWriter
 {
     readonly SqliteConnection _conn;
-    readonly Dictionary<string, IndexEntry> _index;
+    Dictionary<string, IndexEntry> _index = null!; // loaded by the writer thread before its first batch
     readonly Dictionary<string, OverlayEntry> _overlay = new(StringComparer.Ordinal);
     readonly List<StoreEvent> _events = [];
     readonly List<PendingWrite> _batch = [];
@@ -33,11 +33,9 @@ internal sealed class LogWriter
     long _revision;            // last committed revision (writer thread only)
     long _compactedRevision;   // read by any thread
 
-    public LogWriter(SqliteConnection conn, Dictionary<string, IndexEntry> index, WatchHub hub,
-        long revision, long compactedRevision, int maxBatch)
+    public LogWriter(SqliteConnection conn, WatchHub hub, long revision, long compactedRevision, int maxBatch)
     {
         _conn = conn;
-        _index = index;
         _hub = hub;
         _revision = revision;
         _compactedRevision = compactedRevision;
@@ -105,6 +103,9 @@ internal sealed class LogWriter
     {
         try
         {
+            // The live keys' revisions (for compare-and-swap) are read here rather than in Open: a cold start's first
+            // reads (the API server's cache filling) then overlap this scan instead of waiting for it.
+            _index = Schema.LoadIndex(_conn);
             while (true)
             {
                 lock (_queueLock)

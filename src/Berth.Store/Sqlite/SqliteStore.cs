@@ -30,13 +30,13 @@ public sealed class SqliteStore : IKeyValueStore
     int _disposed;
 
     SqliteStore(string path, SqliteStoreOptions options, FileStream lockFile, SqliteConnection writerConnection,
-        Dictionary<string, IndexEntry> index, long revision, long compacted)
+        long revision, long compacted)
     {
         _path = path;
         _options = options;
         _lockFile = lockFile;
         _hub = new WatchHub(options.WatchHistorySize, options.WatchChannelCapacity, revision);
-        _writer = new LogWriter(writerConnection, index, _hub, revision, compacted, options.MaxWriteBatch);
+        _writer = new LogWriter(writerConnection, _hub, revision, compacted, options.MaxWriteBatch);
         _pool = new ReadPool(path, options.ReadConnections);
         _backgroundCompactor = options.AutoCompactRetain > 0 ? Task.Run(RunBackgroundCompactorAsync) : Task.CompletedTask;
     }
@@ -87,8 +87,7 @@ public sealed class SqliteStore : IKeyValueStore
             Schema.EnsureOrValidate(conn, path);
             long compacted = Schema.MetaValue(conn, Schema.MetaCompactRevision) ?? 0;
             long maxId = Schema.Scalar(conn, "SELECT IFNULL(MAX(id), 0) FROM log;");
-            Dictionary<string, IndexEntry> index = Schema.LoadIndex(conn);
-            return new SqliteStore(path, options, lockFile, conn, index, Math.Max(maxId, compacted), compacted);
+            return new SqliteStore(path, options, lockFile, conn, Math.Max(maxId, compacted), compacted);
         }
         catch (Exception ex)
         {

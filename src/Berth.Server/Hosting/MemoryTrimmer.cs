@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Logging;
+
+namespace Berth.Server.Hosting;
+
+/// <summary>
+/// Gives memory the server no longer uses back to the operating system once it goes quiet. A cold start, a resync of
+/// every controller or a large list allocates far more than the server keeps, and the GC (workstation, non-concurrent)
+/// keeps those freed regions committed until later collections decommit them step by step — collections that an idle
+/// server no longer makes. So: every few seconds, if little was allocated since the last look (the server is quiet) and
+/// the GC holds noticeably more committed memory than after the last trim, one aggressive full collection (compacting,
+/// decommitting every free region). Go's runtime does the same with its background scavenger.
+/// </summary>
+public sealed class MemoryTrimmer : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private readonly ILogger _log;
+    private readonly TimeSpan _interval;
+    private readonly long _quietBytes, _slackBytes;
+
+    /// <param name="interval">How often to look.</param>
+    /// <param name="quietBytes">At most this many bytes allocated in one interval counts as quiet (a trim pauses the process).</param>
+    /// <param name="slackBytes">Committed memory may grow this much past what the last trim left before the next one.</param>
+    public MemoryTrimmer(ILogger log, TimeSpan? interval = null, long quietBytes = 16 << 20, long slackBytes = 24 << 20)
+    {
+        _log = log;
+        _interval = interval ?? TimeSpan.FromSeconds(2);
+        _quietBytes = quietBytes;
+        _slackBytes = slackBytes;
+        _loop = Task.Run(RunAsync);
+    }
+
+    private async Task RunAsync()
+    {
+        long lastAllocated = GC.GetTotalAllocatedBytes();
+        long afterTrim = 0;
+        using var timer = new PeriodicTimer(_interval);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                long allocated = GC.GetTotalAllocatedBytes();
+                bool quiet = allocated - lastAllocated <= _quietBytes;
+                lastAllocated = allocated;
+                long committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
+                if (!quiet || committed <= afterTrim + _slackBytes) continue;
+
+                GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                afterTrim = GC.GetGCMemoryInfo().TotalCommittedBytes;
+                lastAllocated = GC.GetTotalAllocatedBytes();
+                _log.LogDebug("memory trimmed: GC committed {Before} MB -> {After} MB", committed >> 20, afterTrim >> 20);
+            }
+        }
+        catch (OperationCanceledException) { /* stopping */ }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _stop.Cancel();
+        await _loop;
+        _stop.Dispose();
+    }
+}
