@@ -19,15 +19,16 @@ public sealed class SharedStringConverter : JsonConverter<string>
 
     public override bool HandleNull => false;
 
-    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadShared(ref reader);
+    public override string Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Read(ref reader);
 
     public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 
-    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => ReadShared(ref reader);
+    public override string ReadAsPropertyName(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => Read(ref reader);
 
     public override void WriteAsPropertyName(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WritePropertyName(value);
 
-    private static string ReadShared(ref Utf8JsonReader reader)
+    /// <summary>The current string or property name, shared when short.</summary>
+    public static string Read(ref Utf8JsonReader reader)
     {
         // Escaped, split or long values, and anything that is not a string (GetString throws as the built-in converter does).
         if (reader.TokenType is not (JsonTokenType.String or JsonTokenType.PropertyName) || reader.ValueIsEscaped
@@ -45,6 +46,25 @@ public sealed class SharedStringConverter : JsonConverter<string>
         var seen = Volatile.Read(ref slot);
         if (seen is not null && AsciiEquals(utf8, seen)) return seen;
         var s = reader.GetString()!;
+        Volatile.Write(ref slot, s);
+        return s;
+    }
+
+    /// <summary>The shared instance of a short string read elsewhere (cache keys' namespaces, labels scanned from stored JSON).</summary>
+    public static string Share(ReadOnlySpan<char> chars)
+    {
+        if (chars.Length > MaxBytes) return chars.ToString();
+        uint hash = 2166136261;
+        for (int i = 0; i < chars.Length; i++)
+        {
+            char c = chars[i];
+            if (c >= 0x80) return chars.ToString();
+            hash = (hash ^ c) * 16777619;
+        }
+        ref string? slot = ref Table[hash & (Slots - 1)];
+        var seen = Volatile.Read(ref slot);
+        if (seen is not null && chars.SequenceEqual(seen)) return seen;
+        var s = chars.ToString();
         Volatile.Write(ref slot, s);
         return s;
     }

@@ -45,6 +45,9 @@ public sealed class MemoryTrimmer : IAsyncDisposable
                 long committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
                 if (!quiet || committed <= afterTrim + _slackBytes) continue;
 
+                // The large-object heap is compacted only when asked: big arrays of a startup (lists, growing dictionaries)
+                // otherwise leave holes that keep its regions committed.
+                System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
                 afterTrim = GC.GetGCMemoryInfo().TotalCommittedBytes;
                 lastAllocated = GC.GetTotalAllocatedBytes();

@@ -24,7 +24,7 @@ public sealed class CachedObject
     public required byte[] Json { get; init; }
     public required long ModRevision { get; init; }
     public required long CreateRevision { get; init; }
-    public required Dictionary<string, string>? Labels { get; init; }
+    public required LabelMap? Labels { get; init; }
     /// <summary>Where the resourceVersion was spliced into <see cref="Json"/> (offset and length; the stored form lacks it).</summary>
     public required (int Start, int Length) RvSplice { get; init; }
 
@@ -48,6 +48,13 @@ public sealed class CachedObject
             return Interlocked.CompareExchange(ref _shared, m, null) ?? m;
         }
     }
+
+    /// <summary>
+    /// The object as <paramref name="type"/>'s model for a reader that will not change it: the shared instance when one is
+    /// already decoded, else a fresh one that is not kept (a table of events need not leave every event decoded in memory).
+    /// </summary>
+    public KubeObject ReadOnlyModel(ResourceType type)
+        => type.Conversion is null && Volatile.Read(ref _shared) is { } shared ? shared : ToModel(type);
 
     /// <summary>
     /// Drops the shared decoded form once a newer version has replaced this one (superseded versions stay in the watch
@@ -88,7 +95,7 @@ public sealed class CachedObject
         var rest = kv.Key.AsSpan(type.StoragePrefix.Length);
         string ns = "", name;
         int slash = type.Namespaced ? rest.IndexOf('/') : -1;
-        if (slash >= 0) { ns = rest[..slash].ToString(); name = rest[(slash + 1)..].ToString(); }
+        if (slash >= 0) { ns = SharedStringConverter.Share(rest[..slash]); name = rest[(slash + 1)..].ToString(); }
         else name = rest.ToString();
 
         return new CachedObject
@@ -100,7 +107,7 @@ public sealed class CachedObject
     }
 
     /// <summary>Finds the metadata object (its '{' offset, whether it is empty) and reads metadata.labels.</summary>
-    private static (int MetadataStart, bool MetadataEmpty, Dictionary<string, string>? Labels) Scan(ReadOnlySpan<byte> json)
+    private static (int MetadataStart, bool MetadataEmpty, LabelMap? Labels) Scan(ReadOnlySpan<byte> json)
     {
         var reader = new Utf8JsonReader(json);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) throw new JsonException("stored value is not an object");
@@ -112,7 +119,7 @@ public sealed class CachedObject
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException("metadata is not an object");
             int start = (int)reader.TokenStartIndex;
-            Dictionary<string, string>? labels = null;
+            LabelMap? labels = null;
             bool empty = true;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
@@ -121,13 +128,14 @@ public sealed class CachedObject
                 reader.Read();
                 if (isLabels && reader.TokenType == JsonTokenType.StartObject)
                 {
-                    labels = new Dictionary<string, string>(StringComparer.Ordinal);
+                    var pairs = new List<string>();
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
-                        var k = reader.GetString()!;
+                        pairs.Add(SharedStringConverter.Read(ref reader));
                         reader.Read();
-                        labels[k] = reader.TokenType == JsonTokenType.String ? reader.GetString()! : "";
+                        pairs.Add(reader.TokenType == JsonTokenType.String ? SharedStringConverter.Read(ref reader) : "");
                     }
+                    labels = new LabelMap(pairs);
                 }
                 else reader.Skip();
             }

@@ -10,14 +10,16 @@ public sealed class ResourceCache
 {
     private readonly object _lock = new();
     private readonly SortedDictionary<string, CachedObject> _items = new(StringComparer.Ordinal);
-    private readonly CacheEvent?[] _ring;
+    private CacheEvent?[] _ring; // grows to _windowSize: most resources change rarely, and 22 full rings were 1.7 MB
+    private readonly int _windowSize;
     private int _ringStart, _ringCount;
     private long _windowStart; // every event with revision > _windowStart is in the ring
     private readonly List<CacheWatcher> _watchers = new();
 
     public ResourceCache(int windowSize, long startRevision)
     {
-        _ring = new CacheEvent?[windowSize];
+        _windowSize = windowSize;
+        _ring = new CacheEvent?[Math.Min(windowSize, 16)];
         _windowStart = startRevision;
     }
 
@@ -57,6 +59,13 @@ public sealed class ResourceCache
             if (e.Type == WatchEventType.Deleted) _items.Remove(e.Object.Key);
             else _items[e.Object.Key] = e.Object;
 
+            if (_ringCount == _ring.Length && _ring.Length < _windowSize)
+            {
+                var grown = new CacheEvent?[Math.Min(_windowSize, _ring.Length * 2)];
+                for (int i = 0; i < _ringCount; i++) grown[i] = _ring[(_ringStart + i) % _ring.Length];
+                _ring = grown;
+                _ringStart = 0;
+            }
             if (_ringCount == _ring.Length)
             {
                 _windowStart = _ring[_ringStart]!.Revision;

@@ -43,7 +43,7 @@ public static class TableWriter
 
     private static void WriteRow(Utf8JsonWriter w, ResourceType t, CachedObject item, string? includeObject, DateTimeOffset now)
     {
-        var model = item.ToModel(t);
+        var model = item.ReadOnlyModel(t);
         w.WriteStartObject();
         w.WriteStartArray("cells");
         foreach (var cell in t.Strategy.Row(model, now))
