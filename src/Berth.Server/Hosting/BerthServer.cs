@@ -97,6 +97,7 @@ public sealed class BerthServer : IAsyncDisposable
         if (Options.DefaultStorageClass) await Bootstrap.EnsureDefaultStorageClassAsync(Store, ct);
         if (Options.NfsClientClass) await Bootstrap.EnsureNfsClientClassAsync(Store, ct);
         await BootstrapPolicy.EnsureAsync(Store, ct);
+        _components.Add(new EventExpiry(Store, Options.EventTtl, logs.CreateLogger("event-expiry")));
         var certs = await pki;
         // The API server -> kubelet hop (pods/log, exec, portforward): the kubelet serves with the cluster's certificate
         // and requires this token.

@@ -21,6 +21,8 @@ public sealed record ServerOptions
     public bool NfsClientClass { get; init; }
     /// <summary>Controllers not to run (names as in <see cref="ControllerNames"/>): tests of one controller run their own.</summary>
     public IReadOnlySet<string> DisabledControllers { get; init; } = new HashSet<string>();
+    /// <summary>How long an Event lives after its last write (kube-apiserver's --event-ttl, 1 h).</summary>
+    public TimeSpan EventTtl { get; init; } = Storage.EventExpiry.DefaultTtl;
 }
 
 /// <summary>The names of the controllers the host runs.</summary>

@@ -14,10 +14,11 @@ public sealed class TestServer : IAsyncDisposable
     public HttpClient Http { get; private set; } = null!;
     public string DataDir { get; private set; } = "";
 
-    public static async Task<TestServer> StartAsync(string? dataDir = null)
+    public static async Task<TestServer> StartAsync(string? dataDir = null, Func<ServerOptions, ServerOptions>? configure = null)
     {
         var t = new TestServer { DataDir = dataDir ?? Directory.CreateTempSubdirectory("berth-api-").FullName };
-        t.Server = await BerthServer.StartAsync(new ServerOptions { DataDir = t.DataDir, Listen = "127.0.0.1:0" }, NullLoggerFactory.Instance);
+        var options = new ServerOptions { DataDir = t.DataDir, Listen = "127.0.0.1:0" };
+        t.Server = await BerthServer.StartAsync(configure?.Invoke(options) ?? options, NullLoggerFactory.Instance);
         t.Http = Client(t.Server, t.Server.AdminToken);
         return t;
     }
