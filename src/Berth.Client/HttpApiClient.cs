@@ -6,6 +6,7 @@ using System.Runtime.CompilerServices;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
+using Berth.Api.Core;
 using Berth.Api.Meta;
 
 namespace Berth.Client;
@@ -250,6 +251,19 @@ public sealed class HttpApiClient : IApiClient, IDisposable
     {
         var k = _kinds.Resolve<T>();
         return SendAsync<T>(HttpMethod.Patch, k.Path(ns, name, subresource), Encoding.UTF8.GetBytes(patchJson), PatchTypes.ContentType(type), ct);
+    }
+
+    public async Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default)
+    {
+        var k = _kinds.Resolve<Pod>();
+        var body = new Dictionary<string, object?>
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Binding",
+            ["metadata"] = new Dictionary<string, object?> { ["name"] = name, ["namespace"] = ns, ["uid"] = uid },
+            ["target"] = new Dictionary<string, object?> { ["apiVersion"] = "v1", ["kind"] = "Node", ["name"] = nodeName },
+        };
+        using var resp = await SendRawAsync(HttpMethod.Post, k.Path(ns, name, "binding"), JsonSerializer.SerializeToUtf8Bytes(body, KubeJson.Options), null, ct);
     }
 
     public async Task<T?> DeleteAsync<T>(string? ns, string name, DeleteRequest? opts = null, CancellationToken ct = default) where T : KubeObject

@@ -23,4 +23,7 @@ public interface IApiClient
     Task<T> PatchAsync<T>(string? ns, string name, PatchType type, string patchJson, string? subresource = null, CancellationToken ct = default) where T : KubeObject;
     /// <summary>Deletes; returns null when the object is gone, or the object when finalizers or a grace period keep it for now.</summary>
     Task<T?> DeleteAsync<T>(string? ns, string name, DeleteRequest? opts = null, CancellationToken ct = default) where T : KubeObject;
+    /// <summary>POST pods/NAME/binding: assigns the pod to the node (spec.nodeName and PodScheduled=True in one write); 409 when
+    /// it is already assigned or being deleted, or when <paramref name="uid"/> is given and is not the pod's.</summary>
+    Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default);
 }

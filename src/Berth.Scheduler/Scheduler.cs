@@ -602,33 +602,25 @@ public sealed class Scheduler : Controller
         return null;
     }
 
-    /// <summary>Bind: spec.nodeName through an update (the server has no pods/binding), then PodScheduled=True and the Scheduled event.</summary>
+    /// <summary>Bind: POST pods/NAME/binding (spec.nodeName and PodScheduled=True in one write), then the Scheduled event.</summary>
     private async Task BindAsync(string key, Pod pod, Assumed a, CancellationToken ct)
     {
         var (ns, name) = KubeObjects.SplitKey(key);
-        Pod? bound = null;
-        var current = KubeObjects.DeepCopy(pod);
-        for (int attempt = 0; bound is null; attempt++)
+        if (pod.Metadata.Uid != a.Uid) { ForgetAssumed(key, null); return; }
+        if (!string.IsNullOrEmpty(pod.Spec?.NodeName)) { a.Bound = true; return; } // bound by someone (or an earlier us)
+        try { await _client.BindPodAsync(ns ?? "default", name, a.Node, a.Uid, ct); }
+        catch (ApiStatusException e) when (e.IsNotFound) { ForgetAssumed(key, null); return; }
+        catch (ApiStatusException e) when (e.IsConflict)
         {
-            if (current.Metadata.Uid != a.Uid) { ForgetAssumed(key, null); return; }
-            if (!string.IsNullOrEmpty(current.Spec?.NodeName)) { a.Bound = true; return; } // bound by someone (or an earlier us)
-            current.Spec!.NodeName = a.Node;
-            try { bound = await _client.UpdateAsync(current, ct); }
-            catch (ApiStatusException e) when (e.IsConflict && attempt < 5)
-            {
-                current = await _client.GetAsync<Pod>(ns, name, ct);
-            }
-            catch (ApiStatusException e) when (e.IsNotFound) { ForgetAssumed(key, null); return; }
+            // Already assigned (by an earlier attempt of ours whose answer was lost, or by someone else), being deleted,
+            // or another pod of the same name: the informer's next view of it decides.
+            Log.LogInformation("scheduler: binding {Pod} to {Node}: {Message}", key, a.Node, e.Message);
+            ForgetAssumed(key, null);
+            return;
         }
         a.Bound = true;
         lock (_cycle) { if (_pods.Get(key)?.Spec?.NodeName is { Length: > 0 }) _assumed.Remove(key); }
-
-        await UpdateConditionAsync(bound, c =>
-        {
-            if (c is { Status: "True" }) return null;
-            return new PodCondition { Type = "PodScheduled", Status = "True", LastTransitionTime = DateTimeOffset.UtcNow };
-        }, ct);
-        _events.Event(bound, EventRecorder.Normal, "Scheduled", $"Successfully assigned {ns}/{name} to {a.Node}");
+        _events.Event(pod, EventRecorder.Normal, "Scheduled", $"Successfully assigned {ns}/{name} to {a.Node}");
         Log.LogInformation("scheduler: bound {Pod} to {Node}", key, a.Node);
     }
 

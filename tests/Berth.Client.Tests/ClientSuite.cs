@@ -568,6 +568,7 @@ public sealed class CopyController : Controller
 /// <summary>Reports the first list at resourceVersion "1" and runs a change right after it, to force 410 and a diffing relist.</summary>
 public sealed class StaleFirstListClient(IApiClient inner, Func<Task> afterFirstList) : IApiClient
 {
+    public Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default) => inner.BindPodAsync(ns, name, nodeName, uid, ct);
     private int _lists;
     public async Task<ObjectList<T>> ListAsync<T>(string? ns, ListRequest? req = null, CancellationToken ct = default) where T : KubeObject
     {

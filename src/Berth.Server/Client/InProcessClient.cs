@@ -203,6 +203,13 @@ public sealed class InProcessClient : IApiClient
 
     public Task<T> UpdateAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject => Update(obj, null, ct);
 
+    public Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default)
+        => Call(async () =>
+        {
+            await PodBinding.BindAsync(_store, ns, name, new PodBindingRequest(name, uid, null, "Node", nodeName, null), false, ct);
+            return true;
+        });
+
     public Task<T> UpdateStatusAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject => Update(obj, "status", ct);
 
     private Task<T> Update<T>(T obj, string? subresource, CancellationToken ct) where T : KubeObject

@@ -187,7 +187,7 @@ public sealed class DiscoveryDocuments
                     ["verbs"] = Strings(SubresourceVerbs),
                 }));
             if (t.Group.Length == 0 && t.Plural == "pods")
-                foreach (var (sub, kind, verbs) in Http.PodStreamingHandler.Subresources)
+                foreach (var (sub, kind, verbs) in Http.ApiHandler.PodSubresources)
                     resources.Add((t.Plural + "/" + sub, new JsonObject
                     {
                         ["name"] = t.Plural + "/" + sub,
@@ -271,7 +271,7 @@ public sealed class DiscoveryDocuments
                 ["verbs"] = Strings(SubresourceVerbs),
             });
         if (t.Group.Length == 0 && t.Plural == "pods")
-            foreach (var (sub, kind, verbs) in Http.PodStreamingHandler.Subresources)
+            foreach (var (sub, kind, verbs) in Http.ApiHandler.PodSubresources)
                 subs.Add(new JsonObject
                 {
                     ["subresource"] = sub,

@@ -30,6 +30,10 @@ public sealed class ApiException(Status status) : Exception(status.Message)
     public static ApiException Conflict(ResourceType t, string name, string why)
         => Make(409, "Conflict", $"Operation cannot be fulfilled on {t.QualifiedResource} \"{name}\": {why}", Details(t, name));
 
+    /// <summary>409 Conflict on a resource named as upstream's errors.NewConflict does for subresources ("pods/binding").</summary>
+    public static ApiException Conflict(string qualifiedResource, string name, string why)
+        => Make(409, "Conflict", $"Operation cannot be fulfilled on {qualifiedResource} \"{name}\": {why}", new StatusDetails { Name = name, Kind = qualifiedResource });
+
     public const string ModifiedMessage = "the object has been modified; please apply your changes to the latest version and try again";
 
     public static ApiException Invalid(ResourceType t, string name, IReadOnlyList<FieldError> errors)

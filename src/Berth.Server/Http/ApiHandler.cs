@@ -29,6 +29,11 @@ public sealed class ApiHandler
         _store = store; _registry = store.Registry; _patch = patch; _log = log;
     }
 
+    /// <summary>Every subresource of pods this server answers (for discovery), in name order as kube-apiserver lists them:
+    /// binding here, the streaming ones in <see cref="PodStreamingHandler"/>.</summary>
+    public static readonly (string Name, string Kind, string[] Verbs)[] PodSubresources =
+        [.. PodStreamingHandler.Subresources.Append(("binding", "Binding", ["create"])).OrderBy(s => s.Name, StringComparer.Ordinal)];
+
     private bool IsNamespaced(string group, string version, string plural)
         => _registry.ByPath(group, version, plural)?.Namespaced == true;
 
@@ -38,7 +43,8 @@ public sealed class ApiHandler
         var info = RequestInfo.Parse(ctx.Request.Path.Value ?? "", IsNamespaced);
         if (info is null) return false;
         var t = _registry.ByPath(info.Group, info.Version, info.Resource) ?? throw ApiException.NotFoundPath(ctx.Request.Path);
-        if (info.Subresource is not null && !(info.Subresource == "status" && t.HasStatus) && !(info.Subresource == "scale" && t.HasScale))
+        bool binding = info.Subresource == "binding" && t.Group.Length == 0 && t.Plural == "pods";
+        if (info.Subresource is not null && !(info.Subresource == "status" && t.HasStatus) && !(info.Subresource == "scale" && t.HasScale) && !binding)
             throw ApiException.NotFoundPath(ctx.Request.Path);
         if (t.Namespaced && info.Namespace is null && info.Name is not null)
             throw ApiException.NotFoundPath(ctx.Request.Path);
@@ -55,6 +61,7 @@ public sealed class ApiHandler
                 else await GetAsync(ctx, t, info);
                 break;
             case "POST":
+                if (binding) { await BindAsync(ctx, info); break; }
                 if (info.Name is not null) throw ApiException.MethodNotSupported(t.Plural, "create");
                 await CreateAsync(ctx, t, info);
                 break;
@@ -222,6 +229,29 @@ public sealed class ApiHandler
         var obj = await DecodeBodyAsync(ctx, t);
         var created = await _store.CreateAsync(t, info.Namespace, obj, DryRun(ctx), ctx.RequestAborted);
         await WriteModelAsync(ctx, t, 201, created);
+    }
+
+    /// <summary>POST pods/NAME/binding: a Binding assigns the pod to a node (answered as upstream: a Success Status, 201).</summary>
+    private async Task BindAsync(HttpContext ctx, RequestInfo info)
+    {
+        if (info.Name is null) throw ApiException.MethodNotSupported("pods/binding", "create");
+        var body = RequestBody.ParseObject(await RequestBody.ReadAsync(ctx.Request, ctx.RequestAborted), ctx.Request.ContentType);
+        string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
+        var meta = body["metadata"] as JsonObject;
+        var target = body["target"] as JsonObject;
+        Dictionary<string, string>? annotations = null;
+        if (meta?["annotations"] is JsonObject a)
+        {
+            annotations = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (k, v) in a) annotations[k] = Str(v) ?? "";
+        }
+        var request = new PodBindingRequest(Str(meta?["name"]), Str(meta?["uid"]), Str(meta?["resourceVersion"]),
+            Str(target?["kind"]), Str(target?["name"]), annotations);
+        await PodBinding.BindAsync(_store, info.Namespace!, info.Name, request, DryRun(ctx), ctx.RequestAborted);
+        await WriteJsonAsync(ctx, 201, new JsonObject
+        {
+            ["kind"] = "Status", ["apiVersion"] = "v1", ["metadata"] = new JsonObject(), ["status"] = "Success", ["code"] = 201,
+        });
     }
 
     private async Task UpdateAsync(HttpContext ctx, ResourceType t, RequestInfo info)

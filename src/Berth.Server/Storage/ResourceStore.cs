@@ -292,7 +292,8 @@ public sealed class ResourceStore
     {
         KubeObject updated;
         var status = ModelProperty.Of(t, "status");
-        if (subresource != "status" && !t.HasStatus) updated = proposed;
+        // pods/binding writes spec.nodeName and the PodScheduled condition in one go.
+        if ((subresource != "status" && !t.HasStatus) || subresource == "binding") updated = proposed;
         else if (status is null) updated = PrepareUpdateAsTrees(t, subresource, proposed, old);
         else if (subresource == "status")
         {
