@@ -145,11 +145,14 @@ public sealed class CrashingClient(IApiClient inner, string ns, int writeBudget)
     { Write(ns); return inner.PatchAsync<T>(ns, name, type, patchJson, subresource, ct); }
     public Task<T?> DeleteAsync<T>(string? ns, string name, DeleteRequest? opts = null, CancellationToken ct = default) where T : KubeObject
     { Write(ns); return inner.DeleteAsync<T>(ns, name, opts, ct); }
+    public Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default)
+    { Write(ns); return inner.BindPodAsync(ns, name, nodeName, uid, ct); }
 }
 
 /// <summary>An API client whose watch events for one kind arrive late: that kind's informer lags behind the others.</summary>
 public sealed class LaggingWatchClient(IApiClient inner, Type laggingKind, TimeSpan delay) : IApiClient
 {
+    public Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default) => inner.BindPodAsync(ns, name, nodeName, uid, ct);
     public Task<T> GetAsync<T>(string? ns, string name, CancellationToken ct = default) where T : KubeObject => inner.GetAsync<T>(ns, name, ct);
     public Task<ObjectList<T>> ListAsync<T>(string? ns, ListRequest? req = null, CancellationToken ct = default) where T : KubeObject => inner.ListAsync<T>(ns, req, ct);
 
