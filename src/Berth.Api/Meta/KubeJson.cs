@@ -2,6 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 
 namespace Berth.Api.Meta;
 
@@ -29,7 +30,8 @@ public static class KubeJson
         };
         o.Converters.Add(new KubeTimeConverter());
         o.Converters.Add(new SharedStringConverter());
-        o.MakeReadOnly(populateMissingResolver: true);
+        o.TypeInfoResolver = JsonTypeInfoResolver.Combine(KubeJsonContext.Default, new DefaultJsonTypeInfoResolver());
+        o.MakeReadOnly();
         return o;
     }
 
