@@ -38,6 +38,18 @@ public sealed class ServerSideApplyTests
         await k.OkAsync("apply --server-side -f -", ConfigMap.Replace("\n  mode: \"fast\"", ""));
         Assert.Equal("{\"size\":\"1Gi\"}", await k.OkAsync("get cm settings -o jsonpath={.data}"));
 
+        // A replace (PUT) of what `get -o yaml` printed, with the size changed: that field now belongs to kubectl-replace.
+        var yaml = await k.OkAsync("get cm settings -o yaml");
+        Assert.Contains("replaced", await k.OkAsync("replace -f -", yaml.Replace("size: 1Gi", "size: 3Gi")));
+        Assert.Contains("manager: kubectl-replace", await k.OkAsync("get cm settings -o yaml --show-managed-fields"));
+        var replaced = await k.RunAsync("apply --server-side -f -", ConfigMap.Replace("\n  mode: \"fast\"", "").Replace("1Gi", "4Gi"));
+        Assert.NotEqual(0, replaced.ExitCode);
+        Assert.Contains("conflict with \"kubectl-replace\" using v1: .data.size", replaced.Stderr);
+        Assert.Equal("3Gi", await k.OkAsync("get cm settings -o jsonpath={.data.size}"));
+        var stale = await k.RunAsync("replace -f -", yaml); // its resourceVersion is the one before the replace
+        Assert.NotEqual(0, stale.ExitCode);
+        Assert.Contains("the object has been modified", stale.Stderr);
+
         // A claim from the seeds, applied server-side, binds like one applied client-side.
         Assert.Contains("serverside-applied", await k.OkAsync($"apply --server-side -f {ServerFixture.Manifest("seed002-task-pv.yaml")}"));
         await Eventually.EqualsAsync(k, "get pvc task-pv-claim -o jsonpath={.status.phase}", "Bound", 30);

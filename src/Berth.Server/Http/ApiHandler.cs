@@ -265,8 +265,32 @@ public sealed class ApiHandler
             return;
         }
         var obj = await DecodeBodyAsync(ctx, t);
-        var result = await _store.UpdateAsync(t, info.Namespace, info.Name!, obj, info.Subresource, DryRun(ctx), ctx.RequestAborted);
-        await WriteModelAsync(ctx, t, 200, result);
+        // Tracked when the live object has managedFields and the body leaves them out or sends them back unchanged (a
+        // replace of what `kubectl get -o yaml` printed); other managedFields in a body replace the live ones as they are.
+        var cached = info.Subresource is null ? await _store.GetCachedAsync(t, info.Namespace, info.Name!, ctx.RequestAborted) : null;
+        var live = cached is not null && cached.Json.AsSpan().IndexOf("\"managedFields\""u8) >= 0 ? cached.ReadOnlyModel(t).Metadata.ManagedFields : null;
+        bool track = live is { Count: > 0 } && (obj.Metadata.ManagedFields is null
+            || JsonSerializer.Serialize(obj.Metadata.ManagedFields, KubeJson.Options) == JsonSerializer.Serialize(live, KubeJson.Options));
+        if (!track)
+        {
+            var result = await _store.UpdateAsync(t, info.Namespace, info.Name!, obj, info.Subresource, DryRun(ctx), ctx.RequestAborted);
+            await WriteModelAsync(ctx, t, 200, result);
+            return;
+        }
+        // An object that was applied server-side: the fields this PUT changes move to its field manager (as a PATCH's do).
+        // A body that names a resourceVersion must match the object it replaces, retries included (PUT semantics).
+        var expected = obj.Metadata.ResourceVersion;
+        var tracked = await _store.UpdateWithAsync(t, info.Namespace, info.Name!, null, current =>
+        {
+            if (expected is { Length: > 0 } && expected != current.Metadata.ResourceVersion)
+                throw ApiException.Conflict(t, info.Name!, ApiException.ModifiedMessage);
+            var before = (JsonObject)t.Strategy.Encode(current);
+            var after = (JsonObject)t.Strategy.Encode(obj);
+            ((JsonObject)after["metadata"]!)["managedFields"] = before["metadata"]?["managedFields"]?.DeepClone();
+            ServerSideApply.TrackUpdate(before, after, FieldManager(ctx), t.GroupVersion, PatchSchema.ForKind(t.Group, t.Kind), !t.HasStatus, _store.Clock.GetUtcNow());
+            return DecodeObject(ctx, t, after);
+        }, DryRun(ctx), ctx.RequestAborted);
+        await WriteModelAsync(ctx, t, 200, tracked);
     }
 
     private async Task PatchAsync(HttpContext ctx, ResourceType t, RequestInfo info)
