@@ -79,7 +79,7 @@ public sealed class ApiMemoryBenchmark : IBenchmark
         long rss = 0;
         foreach (var l in File.ReadLines("/proc/self/status"))
             if (l.StartsWith("VmRSS:", StringComparison.Ordinal)) rss = long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
-        Console.WriteLine($"heap {F1(heap / 1048576.0),6} MB   VmRSS {F1(rss / 1024.0),6} MB");
+        Console.WriteLine($"heap {F1(heap / 1048576.0),6} MB (GC committed {F1(GC.GetGCMemoryInfo().TotalCommittedBytes / 1048576.0),6} MB)   VmRSS {F1(rss / 1024.0),6} MB");
     }
 
     private static Task<BerthServer> StartAsync(string dir, string[] disabled)

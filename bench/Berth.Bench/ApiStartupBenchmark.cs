@@ -76,7 +76,7 @@ public sealed class ApiStartupBenchmark : IBenchmark
                     Console.WriteLine($"server holds {N0(pvs)} PVs and {N0(pvcs)} PVCs; VmRSS at ready {N0(readyRss / 1024.0)} MB, after listing them {N0(proc.VmRssKb() / 1024.0)} MB");
                     for (int s = 0; s < 8; s++) { await Task.Delay(1000); rssSamples.Add(proc.VmRssKb()); }
                     rssKb = rssSamples[^1];
-                    Console.WriteLine($"VmRSS idle, once a second for 8 s: [{string.Join(", ", rssSamples.Select(k => F1(k / 1024.0)))}] MB");
+                    Console.WriteLine($"VmRSS idle, once a second for 8 s: [{string.Join(", ", rssSamples.Select(k => F1(k / 1024.0)))}] MB; at the end {proc.RssBreakdown()}");
                 }
                 await proc.DisposeAsync(); proc = null;
             }

@@ -117,13 +117,20 @@ internal sealed class ExternalServer : IAsyncDisposable
     }
 
     /// <summary>VmRSS of the process, in KB, from /proc/PID/status.</summary>
-    public long VmRssKb()
+    public long VmRssKb() => StatusKb("VmRSS");
+
+    /// <summary>A kB figure of /proc/PID/status (VmRSS, RssAnon, RssFile, RssShmem); -1 when absent.</summary>
+    public long StatusKb(string field)
     {
         foreach (var line in File.ReadLines($"/proc/{Process.Id}/status"))
-            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
-                return long.Parse(line["VmRSS:".Length..].Trim().Split(' ')[0]);
+            if (line.StartsWith(field + ":", StringComparison.Ordinal))
+                return long.Parse(line[(field.Length + 1)..].Trim().Split(' ')[0]);
         return -1;
     }
+
+    /// <summary>Where the resident memory is: anonymous (GC heap, native allocations), mapped files (code), shared (JIT code).</summary>
+    public string RssBreakdown()
+        => $"anonymous {StatusKb("RssAnon") / 1024.0:F1} MB, mapped files {StatusKb("RssFile") / 1024.0:F1} MB, shared {StatusKb("RssShmem") / 1024.0:F1} MB";
 
     [DllImport("libc", SetLastError = true)]
     private static extern int kill(int pid, int sig);
