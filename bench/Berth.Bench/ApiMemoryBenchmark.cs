@@ -30,6 +30,7 @@ public sealed class ApiMemoryBenchmark : IBenchmark
         {
             ControllerNames.PersistentVolume, ControllerNames.PvcProtection, ControllerNames.PvProtection, ControllerNames.GarbageCollector,
             ControllerNames.Namespace, ControllerNames.Scheduler, ControllerNames.StatefulSet, ControllerNames.Endpoints, ControllerNames.NodeAgent,
+            ControllerNames.ServiceAccount, ControllerNames.LocalPathProvisioner,
         };
         try
         {

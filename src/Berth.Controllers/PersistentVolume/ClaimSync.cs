@@ -30,7 +30,15 @@ public sealed partial class PersistentVolumeController
                     return;
                 }
                 if (!_reserved.TryAdd(pv.Metadata.Name!, ClaimKey(claim))) continue; // another worker is binding it
-                try { await BindAsync(Newest(pv), claim, ct); }
+                try
+                {
+                    // The index may have moved on since FindBest looked: another worker can have bound this volume and let go
+                    // of it in between. Bind only a volume that is still free (or already ours): never take another claim's.
+                    var newest = Newest(pv);
+                    if (newest.Metadata.DeletionTimestamp is not null
+                        || (newest.Spec?.ClaimRef is not null && !VolumeMatcher.IsVolumeBoundToClaim(newest, claim))) continue;
+                    await BindAsync(newest, claim, ct);
+                }
                 finally { _reserved.TryRemove(pv.Metadata.Name!, out _); }
                 return;
             }
