@@ -552,6 +552,10 @@ public sealed class Scheduler : Controller
             var claim = _claims.Get(claimKey) ?? throw ApiStatusException.FromCode(404, "NotFound", $"persistentvolumeclaim \"{KubeObjects.SplitKey(claimKey).Name}\" not found");
             var cached = _index.Get(pvName) ?? throw ApiStatusException.FromCode(404, "NotFound", $"persistentvolumes \"{pvName}\" not found");
             if (cached.Spec?.ClaimRef is not null && VolumeMatcher.IsVolumeBoundToClaim(cached, claim)) continue; // done before (or pre-bound)
+            // The index is the newest version: if another claim took the volume since it was chosen, writing with this
+            // resourceVersion would succeed and steal it. That is the conflict the write's resourceVersion check stands for.
+            if (cached.Spec?.ClaimRef is { } taken)
+                throw ApiStatusException.FromCode(409, "Conflict", $"volume \"{pvName}\" was bound to claim \"{taken.Namespace}/{taken.Name}\" since it was chosen");
             var pv = KubeObjects.DeepCopy(cached);
             pv.Spec ??= new PersistentVolumeSpec();
             pv.Spec.ClaimRef = new ObjectReference
