@@ -256,12 +256,11 @@ public sealed class HttpApiClient : IApiClient, IDisposable
     public async Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default)
     {
         var k = _kinds.Resolve<Pod>();
-        var body = new Dictionary<string, object?>
+        var body = new Binding
         {
-            ["apiVersion"] = "v1",
-            ["kind"] = "Binding",
-            ["metadata"] = new Dictionary<string, object?> { ["name"] = name, ["namespace"] = ns, ["uid"] = uid },
-            ["target"] = new Dictionary<string, object?> { ["apiVersion"] = "v1", ["kind"] = "Node", ["name"] = nodeName },
+            ApiVersion = "v1", Kind = "Binding",
+            Metadata = new ObjectMeta { Name = name, Namespace = ns, Uid = uid },
+            Target = new ObjectReference { ApiVersion = "v1", Kind = "Node", Name = nodeName },
         };
         using var resp = await SendRawAsync(HttpMethod.Post, k.Path(ns, name, "binding"), JsonSerializer.SerializeToUtf8Bytes(body, KubeJson.Options), null, ct);
     }

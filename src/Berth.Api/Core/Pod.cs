@@ -381,3 +381,10 @@ public sealed class ContainerStateTerminated : Extensible
     [JsonPropertyName("containerID")]
     public string? ContainerID { get; set; }
 }
+
+[Description("Binding ties one object to another; for example, a pod is bound to a node by a scheduler.")]
+public sealed class Binding : KubeObject
+{
+    [Description("The target object that you want to bind to the standard object.")]
+    public ObjectReference? Target { get; set; }
+}

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -35,22 +34,17 @@ public sealed class SharedStringConverter : JsonConverter<string>
             || reader.HasValueSequence || reader.ValueSpan.Length > MaxBytes)
             return reader.GetString()!;
         var utf8 = reader.ValueSpan;
-        uint hash = 2166136261;
+        Span<char> chars = stackalloc char[utf8.Length];
         for (int i = 0; i < utf8.Length; i++)
         {
-            byte b = utf8[i];
-            if (b >= 0x80) return reader.GetString()!; // ASCII only: then one byte is one char, compared directly
-            hash = (hash ^ b) * 16777619;
+            if (utf8[i] >= 0x80) return reader.GetString()!; // ASCII only: then one byte is one char
+            chars[i] = (char)utf8[i];
         }
-        ref string? slot = ref Table[hash & (Slots - 1)];
-        var seen = Volatile.Read(ref slot);
-        if (seen is not null && AsciiEquals(utf8, seen)) return seen;
-        var s = reader.GetString()!;
-        Volatile.Write(ref slot, s);
-        return s;
+        return Share(chars);
     }
 
-    /// <summary>The shared instance of a short string read elsewhere (cache keys' namespaces, labels scanned from stored JSON).</summary>
+    /// <summary>The shared instance of a short ASCII string (JSON strings read above, cache keys' namespaces, labels
+    /// scanned from stored JSON); other strings are returned as new ones.</summary>
     public static string Share(ReadOnlySpan<char> chars)
     {
         if (chars.Length > MaxBytes) return chars.ToString();
@@ -67,13 +61,5 @@ public sealed class SharedStringConverter : JsonConverter<string>
         var s = chars.ToString();
         Volatile.Write(ref slot, s);
         return s;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool AsciiEquals(ReadOnlySpan<byte> utf8, string s)
-    {
-        if (utf8.Length != s.Length) return false;
-        for (int i = 0; i < utf8.Length; i++) if (utf8[i] != s[i]) return false;
-        return true;
     }
 }

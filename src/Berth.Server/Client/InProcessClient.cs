@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
+using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Api.Registry;
 using Berth.Client;
@@ -206,7 +207,8 @@ public sealed class InProcessClient : IApiClient
     public Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default)
         => Call(async () =>
         {
-            await PodBinding.BindAsync(_store, ns, name, new PodBindingRequest(name, uid, null, "Node", nodeName, null), false, ct);
+            var binding = new Binding { Metadata = new ObjectMeta { Name = name, Uid = uid }, Target = new ObjectReference { Kind = "Node", Name = nodeName } };
+            await PodBinding.BindAsync(_store, ns, name, binding, false, ct);
             return true;
         });
 

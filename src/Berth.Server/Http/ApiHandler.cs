@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Berth.Server.Patching;
 using Berth.Server.Patching.Apply;
+using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Api.Registry;
 using Berth.Server.Storage;
@@ -236,17 +237,9 @@ public sealed class ApiHandler
     {
         if (info.Name is null) throw ApiException.MethodNotSupported("pods/binding", "create");
         var body = RequestBody.ParseObject(await RequestBody.ReadAsync(ctx.Request, ctx.RequestAborted), ctx.Request.ContentType);
-        string? Str(JsonNode? n) => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : null;
-        var meta = body["metadata"] as JsonObject;
-        var target = body["target"] as JsonObject;
-        Dictionary<string, string>? annotations = null;
-        if (meta?["annotations"] is JsonObject a)
-        {
-            annotations = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var (k, v) in a) annotations[k] = Str(v) ?? "";
-        }
-        var request = new PodBindingRequest(Str(meta?["name"]), Str(meta?["uid"]), Str(meta?["resourceVersion"]),
-            Str(target?["kind"]), Str(target?["name"]), annotations);
+        Binding request;
+        try { request = KubeJson.Deserialize<Binding>(body); }
+        catch (JsonException e) { throw ApiException.BadRequest("Binding in version \"v1\" cannot be handled as a Binding: " + DecodeMessage(e)); }
         await PodBinding.BindAsync(_store, info.Namespace!, info.Name, request, DryRun(ctx), ctx.RequestAborted);
         await WriteJsonAsync(ctx, 201, new JsonObject
         {
@@ -265,32 +258,27 @@ public sealed class ApiHandler
             return;
         }
         var obj = await DecodeBodyAsync(ctx, t);
-        // Tracked when the live object has managedFields and the body leaves them out or sends them back unchanged (a
-        // replace of what `kubectl get -o yaml` printed); other managedFields in a body replace the live ones as they are.
-        var cached = info.Subresource is null ? await _store.GetCachedAsync(t, info.Namespace, info.Name!, ctx.RequestAborted) : null;
-        var live = cached is not null && cached.Json.AsSpan().IndexOf("\"managedFields\""u8) >= 0 ? cached.ReadOnlyModel(t).Metadata.ManagedFields : null;
-        bool track = live is { Count: > 0 } && (obj.Metadata.ManagedFields is null
-            || JsonSerializer.Serialize(obj.Metadata.ManagedFields, KubeJson.Options) == JsonSerializer.Serialize(live, KubeJson.Options));
-        if (!track)
-        {
-            var result = await _store.UpdateAsync(t, info.Namespace, info.Name!, obj, info.Subresource, DryRun(ctx), ctx.RequestAborted);
-            await WriteModelAsync(ctx, t, 200, result);
-            return;
-        }
-        // An object that was applied server-side: the fields this PUT changes move to its field manager (as a PATCH's do).
-        // A body that names a resourceVersion must match the object it replaces, retries included (PUT semantics).
-        var expected = obj.Metadata.ResourceVersion;
-        var tracked = await _store.UpdateWithAsync(t, info.Namespace, info.Name!, null, current =>
-        {
-            if (expected is { Length: > 0 } && expected != current.Metadata.ResourceVersion)
-                throw ApiException.Conflict(t, info.Name!, ApiException.ModifiedMessage);
-            var before = (JsonObject)t.Strategy.Encode(current);
-            var after = (JsonObject)t.Strategy.Encode(obj);
-            ((JsonObject)after["metadata"]!)["managedFields"] = before["metadata"]?["managedFields"]?.DeepClone();
-            ServerSideApply.TrackUpdate(before, after, FieldManager(ctx), t.GroupVersion, PatchSchema.ForKind(t.Group, t.Kind), !t.HasStatus, _store.Clock.GetUtcNow());
-            return DecodeObject(ctx, t, after);
-        }, DryRun(ctx), ctx.RequestAborted);
-        await WriteModelAsync(ctx, t, 200, tracked);
+        var result = await _store.UpdateAsync(t, info.Namespace, info.Name!, obj, info.Subresource, DryRun(ctx), ctx.RequestAborted,
+            info.Subresource is null ? (current, replacement) => TrackPut(ctx, t, current, replacement) : null);
+        await WriteModelAsync(ctx, t, 200, result);
+    }
+
+    /// <summary>
+    /// A PUT to an object that was applied server-side (it has managedFields): the fields it changes move to its field
+    /// manager, as a PATCH's do — when the body leaves managedFields out or sends them back unchanged (a replace of what
+    /// `kubectl get -o yaml` printed). Other managedFields in a body replace the live ones as they are.
+    /// </summary>
+    private KubeObject TrackPut(HttpContext ctx, ResourceType t, KubeObject current, KubeObject replacement)
+    {
+        var live = current.Metadata.ManagedFields;
+        if (live is not { Count: > 0 }
+            || (replacement.Metadata.ManagedFields is { } sent && JsonSerializer.Serialize(sent, KubeJson.Options) != JsonSerializer.Serialize(live, KubeJson.Options)))
+            return replacement;
+        var before = (JsonObject)t.Strategy.Encode(current);
+        var after = (JsonObject)t.Strategy.Encode(replacement);
+        ((JsonObject)after["metadata"]!)["managedFields"] = before["metadata"]?["managedFields"]?.DeepClone();
+        ServerSideApply.TrackUpdate(before, after, FieldManager(ctx), t.GroupVersion, PatchSchema.ForKind(t.Group, t.Kind), !t.HasStatus, _store.Clock.GetUtcNow());
+        return DecodeObject(ctx, t, after);
     }
 
     private async Task PatchAsync(HttpContext ctx, ResourceType t, RequestInfo info)

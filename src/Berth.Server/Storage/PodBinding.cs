@@ -4,11 +4,6 @@ using Berth.Server.Http;
 
 namespace Berth.Server.Storage;
 
-/// <summary>A Binding (core/v1) as POSTed to pods/NAME/binding: the pod (name, and optionally uid and resourceVersion as
-/// preconditions), the node, and annotations to add to the pod.</summary>
-public sealed record PodBindingRequest(string? Name, string? Uid, string? ResourceVersion, string? TargetKind, string? TargetName,
-    IReadOnlyDictionary<string, string>? Annotations);
-
 /// <summary>
 /// pods/binding, as upstream's BindingREST: the scheduler's single write that assigns a pod to a node — spec.nodeName,
 /// the Binding's annotations and PodScheduled=True together — refused with 409 for a pod already assigned or being
@@ -17,14 +12,18 @@ public sealed record PodBindingRequest(string? Name, string? Uid, string? Resour
 /// </summary>
 public static class PodBinding
 {
-    public static async Task BindAsync(ResourceStore store, string ns, string podName, PodBindingRequest b, bool dryRun, CancellationToken ct)
+    /// <param name="binding">metadata.name the pod's (uid and resourceVersion, when set, preconditions; annotations added to the
+    /// pod), target the node.</param>
+    public static async Task BindAsync(ResourceStore store, string ns, string podName, Binding binding, bool dryRun, CancellationToken ct)
     {
+        var b = binding.Metadata;
+        var target = binding.Target;
         var pods = store.Registry.ByPath("", "v1", "pods") ?? throw new InvalidOperationException("no pods resource");
         if (b.Name != podName) throw ApiException.BadRequest("name in URL does not match name in Binding object");
         var errors = new List<FieldError>();
-        if (!string.IsNullOrEmpty(b.TargetKind) && b.TargetKind != "Node")
-            errors.Add(FieldError.NotSupported("target.kind", b.TargetKind, ["Node", "<empty>"]));
-        if (string.IsNullOrEmpty(b.TargetName)) errors.Add(FieldError.Required("target.name"));
+        if (!string.IsNullOrEmpty(target?.Kind) && target.Kind != "Node")
+            errors.Add(FieldError.NotSupported("target.kind", target.Kind, ["Node", "<empty>"]));
+        if (string.IsNullOrEmpty(target?.Name)) errors.Add(FieldError.Required("target.name"));
         if (errors.Count > 0) throw ApiException.Invalid("Binding", "", "Binding", podName, errors);
 
         await store.UpdateWithAsync(pods, ns, podName, "binding", obj =>
@@ -40,7 +39,7 @@ public static class PodBinding
             if (pod.Spec?.NodeName is { Length: > 0 } assigned)
                 throw ApiException.Conflict("pods/binding", podName, $"pod {podName} is already assigned to node \"{assigned}\"");
 
-            (pod.Spec ??= new PodSpec()).NodeName = b.TargetName;
+            (pod.Spec ??= new PodSpec()).NodeName = target!.Name;
             if (b.Annotations is { Count: > 0 })
             {
                 m.Annotations ??= new Dictionary<string, string>(StringComparer.Ordinal);

@@ -227,14 +227,17 @@ public sealed class ResourceStore
     /// Replaces an object (PUT). A non-empty resourceVersion in the body must match (else 409 Conflict);
     /// an empty one is an unconditional update.
     /// </summary>
-    public Task<KubeObject> UpdateAsync(ResourceType t, string? ns, string name, KubeObject obj, string? subresource, bool dryRun = false, CancellationToken ct = default)
+    /// <param name="fromCurrent">Makes what is written from the current object (read-only) and <paramref name="obj"/>, on every
+    /// attempt (server-side apply's field tracking); null writes <paramref name="obj"/>.</param>
+    public Task<KubeObject> UpdateAsync(ResourceType t, string? ns, string name, KubeObject obj, string? subresource, bool dryRun = false,
+        CancellationToken ct = default, Func<KubeObject, KubeObject, KubeObject>? fromCurrent = null)
     {
         if (!string.IsNullOrEmpty(obj.Metadata.Name) && obj.Metadata.Name != name)
             throw ApiException.BadRequest($"the name of the object ({obj.Metadata.Name}) does not match the name on the URL ({name})");
         if (t.Namespaced && !string.IsNullOrEmpty(obj.Metadata.Namespace) && obj.Metadata.Namespace != ns)
             throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
         var expected = obj.Metadata.ResourceVersion;
-        return UpdateLoopAsync(t, ns, name, subresource, null, obj, string.IsNullOrEmpty(expected) ? null : expected, dryRun, ct);
+        return UpdateLoopAsync(t, ns, name, subresource, null, obj, fromCurrent, string.IsNullOrEmpty(expected) ? null : expected, dryRun, ct);
     }
 
     /// <summary>
@@ -242,11 +245,12 @@ public sealed class ResourceStore
     /// Retried on conflicting writes unless the result names a resourceVersion (then 409 as for PUT).
     /// </summary>
     public Task<KubeObject> UpdateWithAsync(ResourceType t, string? ns, string name, string? subresource, Func<KubeObject, KubeObject> mutate, bool dryRun = false, CancellationToken ct = default)
-        => UpdateLoopAsync(t, ns, name, subresource, mutate, null, null, dryRun, ct);
+        => UpdateLoopAsync(t, ns, name, subresource, mutate, null, null, null, dryRun, ct);
 
     /// <summary>The proposed object is <paramref name="replacement"/> (PUT) or what <paramref name="mutate"/> makes of the current one.</summary>
     private async Task<KubeObject> UpdateLoopAsync(ResourceType t, string? ns, string name, string? subresource,
-        Func<KubeObject, KubeObject>? mutate, KubeObject? replacement, string? expectedRv, bool dryRun, CancellationToken ct)
+        Func<KubeObject, KubeObject>? mutate, KubeObject? replacement, Func<KubeObject, KubeObject, KubeObject>? fromCurrent,
+        string? expectedRv, bool dryRun, CancellationToken ct)
     {
         var key = KeyOf(t, ns, name);
         for (int attempt = 0; ; attempt++)
@@ -254,7 +258,7 @@ public sealed class ResourceStore
             await _cache.SyncAsync(ct);
             var current = _cache.For(t).Get(key) ?? throw ApiException.NotFound(t, name);
             var old = current.ToModel(t);
-            var proposed = replacement ?? mutate!(current.ToModel(t));
+            var proposed = replacement is null ? mutate!(current.ToModel(t)) : fromCurrent is null ? replacement : fromCurrent(old, replacement);
             if (expectedRv is not null && expectedRv != old.Metadata.ResourceVersion)
                 throw ApiException.Conflict(t, name, ApiException.ModifiedMessage);
 

@@ -1,9 +1,7 @@
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
-using Berth.Controllers.PersistentVolumes;
 using Berth.Controllers.Tests.GarbageCollection;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Berth.Controllers.Tests.PersistentVolumes;
 
@@ -23,8 +21,7 @@ public sealed class ConcurrentBindingTests(BareStoreFixture fx) : IClassFixture<
     {
         const int N = 600;
         var cls = "race-" + Guid.NewGuid().ToString("N")[..8]; // no such StorageClass: static binding by class name only
-        await using var events = new EventRecorder(C, PersistentVolumeController.Component, "test");
-        await using var ctl = RunningController.Start(C, (client, f) => new PersistentVolumeController(client, f, events, NullLogger.Instance), workers: 32);
+        await using var ctl = RunningPvController.Start(C, workers: 32);
 
         await Parallel.ForEachAsync(Enumerable.Range(0, N), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
             await C.CreateAsync(new PersistentVolume

@@ -32,22 +32,7 @@ public sealed class RecycleTests(BareStoreFixture fx) : IClassFixture<BareStoreF
         }
     }
 
-    private sealed class Running(RunningController controller, EventRecorder events) : IAsyncDisposable
-    {
-        public async ValueTask DisposeAsync()
-        {
-            await controller.DisposeAsync();
-            await events.DisposeAsync();
-        }
-    }
-
-    private static Running Start(IApiClient c, params IVolumeRecycler[] recyclers)
-    {
-        var events = new EventRecorder(c, PersistentVolumeController.Component, "test");
-        var ctl = RunningController.Start(c, (client, f) => new PersistentVolumeController(client, f, events, NullLogger.Instance,
-            recyclers.Length == 0 ? null : recyclers));
-        return new Running(ctl, events);
-    }
+    private static RunningPvController Start(IApiClient c, params IVolumeRecycler[] recyclers) => RunningPvController.Start(c, recyclers: recyclers);
 
     private static string Unique(string prefix) => prefix + "-" + Guid.NewGuid().ToString("N")[..8];
 
