@@ -143,10 +143,11 @@ public sealed class BerthServer : IAsyncDisposable
         Url = $"https://{(host is "0.0.0.0" ? "127.0.0.1" : host.Contains(':') ? "[" + host + "]" : host)}:{boundPort}";
         pipeline.ServerAddress = $"{host}:{boundPort}";
         await Bootstrap.EnsureKubernetesServiceAsync(Store, host, boundPort, ct);
+        Kubeconfig.Write(KubeconfigPath, Url, certs.CaPem, auth.AdminToken);
+        pipeline.Ready = true;
         // The controllers start once the API serves (as kube-controller-manager is another process that comes up after
         // kube-apiserver): their first pass over every object then does not delay /readyz.
         await StartControllersAsync(logs, new KubeletServerOptions { Certificate = certs.Serving, Token = kubeletToken });
-        Kubeconfig.Write(KubeconfigPath, Url, certs.CaPem, auth.AdminToken);
         _components.Add(new MemoryTrimmer(logs.CreateLogger("memory")));
         log.LogInformation("serving on {Url}; store revision {Revision}", Url, _kv.CurrentRevision);
     }

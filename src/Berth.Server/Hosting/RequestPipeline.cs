@@ -24,6 +24,10 @@ public sealed class RequestPipeline
 
     public string ServerAddress { get => _discovery.ServerAddress; set => _discovery.ServerAddress = value; }
 
+    /// <summary>Whether /readyz says ok: set once start-up has written everything a client needs (the kubeconfig), so a
+    /// client that waits for /readyz never reads a kubeconfig left by the previous run (another port).</summary>
+    public bool Ready { get; set; }
+
     /// <param name="kubelets">How to reach kubelets for pods/log, exec and portforward (null: those answer 400).</param>
     public RequestPipeline(ResourceStore store, Authenticator auth, RequestAuthorizer authorizer, AuthEndpoints authEndpoints, ILogger log,
         KubeletProxy? kubelets = null)
@@ -45,7 +49,8 @@ public sealed class RequestPipeline
             if (path is "/healthz" or "/livez" or "/readyz")
             {
                 ctx.Response.ContentType = "text/plain; charset=utf-8";
-                await ctx.Response.WriteAsync("ok");
+                if (path == "/readyz" && !Ready) ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await ctx.Response.WriteAsync(path == "/readyz" && !Ready ? "starting" : "ok");
                 return;
             }
             UserInfo? user = null;
