@@ -381,11 +381,13 @@ public sealed class NodeAgent
     private void StartStop(string key, Pod pod, long grace, CancellationToken ct)
     {
         var uid = pod.Metadata.Uid!;
-        _stopping.GetOrAdd(uid, _ => Task.Run(async () =>
-        {
-            try { await Runtime.StopPodAsync(pod, grace, ct); }
-            finally { _workers.Queue.Add(key); }
-        }, CancellationToken.None));
+        Task? started = null;
+        var stopping = _stopping.GetOrAdd(uid, _ => started = Task.Run(() => Runtime.StopPodAsync(pod, grace, ct), CancellationToken.None));
+        // The pod is re-queued by a continuation, once the task is complete: re-queued from inside the task (a finally),
+        // the worker could look before the task counted as completed, return, and leave the pod terminating until the
+        // next resync (a minute).
+        if (ReferenceEquals(started, stopping))
+            stopping.ContinueWith(_ => _workers.Queue.Add(key), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     private async Task TerminateAsync(string key, Pod pod, string uid, CancellationToken ct)

@@ -50,7 +50,8 @@ public sealed class RunningAgent : IAsyncDisposable
         MaxRestartBackoff = TimeSpan.FromSeconds(1),
     };
 
-    public static RunningAgent Start(IApiClient client, string nodeName, SimulatedRuntime? runtime = null, TimeSpan? leaseEvery = null)
+    public static RunningAgent Start(IApiClient client, string nodeName, SimulatedRuntime? runtime = null, TimeSpan? leaseEvery = null,
+        TimeSpan? podResync = null)
     {
         runtime ??= new SimulatedRuntime(FastRuntime);
         var agent = new NodeAgent(client, new NodeAgentOptions
@@ -58,7 +59,7 @@ public sealed class RunningAgent : IAsyncDisposable
             NodeName = nodeName,
             Runtime = runtime,
             LeaseRenewInterval = leaseEvery ?? TimeSpan.FromSeconds(10),
-            PodResync = TimeSpan.FromSeconds(5),
+            PodResync = podResync ?? TimeSpan.FromSeconds(5),
         });
         return new RunningAgent(agent, runtime);
     }

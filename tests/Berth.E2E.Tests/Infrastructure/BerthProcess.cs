@@ -115,6 +115,8 @@ public sealed class BerthProcess : IAsyncDisposable
     {
         await StopAsync();
         _process.Dispose();
+        // Kept beside the store: what the server logged is where a failed test's story is (read it with the data dir).
+        try { await File.WriteAllTextAsync(Path.Combine(DataDir, "server-output.log"), Output); } catch (IOException) { }
     }
 }
 
