@@ -15,8 +15,11 @@ public static class KubeJson
 {
     public static readonly JsonSerializerOptions Options = Create(indented: false);
     public static readonly JsonSerializerOptions Indented = Create(indented: true);
+    /// <summary>For decoding objects that are shared and never changed: equal small maps and string lists are one
+    /// instance (<see cref="SharedContainers"/>). Never for an object anyone may change.</summary>
+    public static readonly JsonSerializerOptions SharedOptions = Create(indented: false, shareContainers: true);
 
-    private static JsonSerializerOptions Create(bool indented)
+    private static JsonSerializerOptions Create(bool indented, bool shareContainers = false)
     {
         var o = new JsonSerializerOptions
         {
@@ -30,6 +33,7 @@ public static class KubeJson
         };
         o.Converters.Add(new KubeTimeConverter());
         o.Converters.Add(new SharedStringConverter());
+        if (shareContainers) foreach (var c in SharedContainers.Converters) o.Converters.Add(c);
         o.TypeInfoResolver = JsonTypeInfoResolver.Combine(KubeJsonContext.Default, new DefaultJsonTypeInfoResolver());
         o.MakeReadOnly();
         return o;

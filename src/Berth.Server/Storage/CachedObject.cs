@@ -42,7 +42,8 @@ public sealed class CachedObject
         {
             var m = Volatile.Read(ref _shared);
             if (m is not null) return m;
-            m = ToModel(Type);
+            // Nobody changes the shared instance, so its equal small maps and lists can be shared with other objects'.
+            m = Type.Conversion is null ? Decode(Type.Strategy.ModelType, KubeJson.SharedOptions) : ToModel(Type);
             m.ApiVersion ??= Type.GroupVersion;
             m.Kind ??= Type.Kind;
             return Interlocked.CompareExchange(ref _shared, m, null) ?? m;
@@ -148,16 +149,16 @@ public sealed class CachedObject
     /// kind's shape (<see cref="ResourceType.Conversion"/>) is converted.</summary>
     public KubeObject ToModel(ResourceType type)
     {
-        if (type.Conversion is not { } c) return Decode(type.Strategy.ModelType);
-        return c.FromStored(Decode(c.StoredModelType));
+        if (type.Conversion is not { } c) return Decode(type.Strategy.ModelType, KubeJson.Options);
+        return c.FromStored(Decode(c.StoredModelType, KubeJson.Options));
     }
 
     /// <summary>The JSON served for <paramref name="type"/>: the cached bytes, or for a converted kind its own shape.</summary>
     public byte[] JsonFor(ResourceType type)
         => type.Conversion is null ? Json : JsonSerializer.SerializeToUtf8Bytes(ToModel(type), type.Strategy.ModelType, KubeJson.Options);
 
-    private KubeObject Decode(Type model)
-        => (KubeObject)(JsonSerializer.Deserialize(Json, model, KubeJson.Options) ?? throw new JsonException("null"));
+    private KubeObject Decode(Type model, JsonSerializerOptions options)
+        => (KubeObject)(JsonSerializer.Deserialize(Json, model, options) ?? throw new JsonException("null"));
 }
 
 public enum WatchEventType { Added, Modified, Deleted }
