@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
@@ -75,7 +74,7 @@ public sealed class ClusterDnsTests(ServerFixture fx, ITestOutputHelper output) 
         var web = await c.CreateAsync(new Service
         {
             Metadata = new ObjectMeta { Name = "web", Namespace = ns },
-            Spec = new ServiceSpec { Selector = new() { ["app"] = "web" }, Ports = [new ServicePort { Name = "http", Port = 80, TargetPort = JsonSerializer.SerializeToElement(8080) }] },
+            Spec = new ServiceSpec { Selector = new() { ["app"] = "web" }, Ports = [new ServicePort { Name = "http", Port = 80, TargetPort = IntOrString.FromInt(8080) }] },
         });
         await c.CreateAsync(new Service
         {

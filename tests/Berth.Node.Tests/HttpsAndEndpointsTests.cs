@@ -49,7 +49,7 @@ public sealed class HttpsAndEndpointsTests(ServerFixture fx) : IClassFixture<Ser
                 {
                     ClusterIP = "None",
                     Selector = new() { ["app"] = "nginx" },
-                    Ports = [new ServicePort { Name = "web", Port = 80, TargetPort = System.Text.Json.JsonSerializer.SerializeToElement("web") }],
+                    Ports = [new ServicePort { Name = "web", Port = 80, TargetPort = IntOrString.FromString("web") }],
                 },
             });
             var labels = new Dictionary<string, string> { ["app"] = "nginx" };

@@ -1,5 +1,4 @@
 using Berth.Kubelet.Runc;
-using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Kubelet.Network;
@@ -30,7 +29,7 @@ public sealed class ServiceRulesTests
     [Fact]
     public void ClusterIPPortSpreadsOverReadyEndpointsAndMarksHairpin()
     {
-        var svc = Svc("web", "10.96.0.10", new ServicePort { Name = "http", Port = 80, Protocol = "TCP", TargetPort = JsonSerializer.SerializeToElement(8080) });
+        var svc = Svc("web", "10.96.0.10", new ServicePort { Name = "http", Port = 80, Protocol = "TCP", TargetPort = IntOrString.FromInt(8080) });
         var eps = Eps("web", "http", 8080, "10.77.0.3", "10.77.0.2", "10.77.0.4");
         var doc = ServiceRules.Build([svc], (ns, n) => n == "web" ? eps : null, Opts, []);
         var svcChain = "BX-SVC-" + ServiceRules.Hash("default/web:httptcp");

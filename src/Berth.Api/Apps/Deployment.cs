@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using System.ComponentModel;
-using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 
@@ -52,10 +51,8 @@ public sealed class DeploymentStrategy : Extensible
 
 public sealed class RollingUpdateDeployment : Extensible
 {
-    /// <summary>IntOrString.</summary>
-    public JsonElement? MaxUnavailable { get; set; }
-    /// <summary>IntOrString.</summary>
-    public JsonElement? MaxSurge { get; set; }
+    public IntOrString? MaxUnavailable { get; set; }
+    public IntOrString? MaxSurge { get; set; }
 }
 
 [Description("DeploymentStatus is the most recently observed status of the Deployment.")]

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using System.ComponentModel;
-using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 
@@ -66,9 +65,9 @@ public sealed class RollingUpdateStatefulSetStrategy : Extensible
 {
     [Description("Partition indicates the ordinal at which the StatefulSet should be partitioned for updates. Default value is 0.")]
     public int? Partition { get; set; }
-    /// <summary>IntOrString (number or percentage).</summary>
+    /// <summary>A number or a percentage.</summary>
     [Description("The maximum number of pods that can be unavailable during the update.")]
-    public JsonElement? MaxUnavailable { get; set; }
+    public IntOrString? MaxUnavailable { get; set; }
 }
 
 [Description("StatefulSetPersistentVolumeClaimRetentionPolicy describes the policy used for PVCs created from the StatefulSet VolumeClaimTemplates.")]

@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Berth.Api.Meta;
 
@@ -214,8 +213,8 @@ public sealed class ExecAction : Extensible
 public sealed class HTTPGetAction : Extensible
 {
     public string? Path { get; set; }
-    /// <summary>IntOrString (number or named port).</summary>
-    public JsonElement? Port { get; set; }
+    /// <summary>A number or a named container port.</summary>
+    public IntOrString? Port { get; set; }
     public string? Host { get; set; }
     public string? Scheme { get; set; }
     public List<HTTPHeader>? HttpHeaders { get; set; }
@@ -229,8 +228,8 @@ public sealed class HTTPHeader : Extensible
 
 public sealed class TCPSocketAction : Extensible
 {
-    /// <summary>IntOrString (number or named port).</summary>
-    public JsonElement? Port { get; set; }
+    /// <summary>A number or a named container port.</summary>
+    public IntOrString? Port { get; set; }
     public string? Host { get; set; }
 }
 

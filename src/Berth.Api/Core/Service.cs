@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using Berth.Api.Meta;
 
@@ -85,9 +84,9 @@ public sealed class ServicePort : Extensible
     public string? AppProtocol { get; set; }
     [Description("The port that will be exposed by this service.")]
     public int? Port { get; set; }
-    /// <summary>IntOrString (number or named container port).</summary>
+    /// <summary>A number or a named container port.</summary>
     [Description("Number or name of the port to access on the pods targeted by the service.")]
-    public JsonElement? TargetPort { get; set; }
+    public IntOrString? TargetPort { get; set; }
     [Description("The port on each node on which this service is exposed when type is NodePort or LoadBalancer.")]
     public int? NodePort { get; set; }
 }

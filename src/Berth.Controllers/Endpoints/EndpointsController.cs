@@ -159,10 +159,9 @@ public sealed class EndpointsController : Controller
     public static int? FindPort(Pod pod, ServicePort sp)
     {
         var protocol = sp.Protocol ?? "TCP";
-        if (sp.TargetPort is not { } tp || tp.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return sp.Port;
-        if (tp.ValueKind == JsonValueKind.Number) return tp.GetInt32() is var n && n != 0 ? n : sp.Port;
-        if (tp.ValueKind != JsonValueKind.String) return null;
-        var portName = tp.GetString() ?? "";
+        if (sp.TargetPort is not { } tp) return sp.Port;
+        if (tp.IsInt) return tp.IntVal != 0 ? tp.IntVal : sp.Port;
+        var portName = tp.StrVal;
         if (portName.Length == 0) return sp.Port;
         if (int.TryParse(portName, out var parsed)) return parsed;
         foreach (var c in pod.Spec?.Containers ?? [])

@@ -107,17 +107,13 @@ public static class StatefulSetUtils
 
     /// <summary>
     /// getStatefulSetMaxUnavailable: an int, or a percentage of the replicas rounded down; at least 1; 1 when unset.
-    /// False with upstream's message for a value that is neither (validation refuses those; an old object may hold one).
+    /// False with upstream's message for a string that is not a percentage (validation refuses those; an old object may hold one).
     /// </summary>
-    public static bool TryMaxUnavailable(System.Text.Json.JsonElement? value, int replicas, out int result, out string error)
+    public static bool TryMaxUnavailable(IntOrString? value, int replicas, out int result, out string error)
     {
         result = 1; error = "";
-        if (value is not { } v || v.ValueKind is System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined) return true;
-        IntOrString parsed;
-        if (v.ValueKind == System.Text.Json.JsonValueKind.Number && v.TryGetInt32(out var i)) parsed = IntOrString.FromInt(i);
-        else if (v.ValueKind == System.Text.Json.JsonValueKind.String) parsed = IntOrString.FromString(v.GetString() ?? "");
-        else { error = $"invalid value for IntOrString: {v.GetRawText()}"; return false; }
-        if (!IntOrString.TryGetScaledValueFromIntOrPercent(parsed, replicas, roundUp: false, out var n, out error)) return false;
+        if (value is null) return true;
+        if (!IntOrString.TryGetScaledValueFromIntOrPercent(value, replicas, roundUp: false, out var n, out error)) return false;
         result = Math.Max(1, n);
         return true;
     }

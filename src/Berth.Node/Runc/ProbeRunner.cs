@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Text.Json;
 using Berth.Api.Core;
+using Berth.Api.Meta;
 
 namespace Berth.Kubelet.Runc;
 
@@ -138,11 +139,11 @@ internal sealed class ProbeRunner
     }
 
     /// <summary>A probe's IntOrString port: a number, or the name of one of the container's ports.</summary>
-    private int Port(JsonElement? port)
+    private int Port(IntOrString? port)
     {
         if (port is not { } p) throw new InvalidOperationException("probe has no port");
-        if (p.ValueKind == JsonValueKind.Number) return p.GetInt32();
-        var s = p.GetString() ?? "";
+        if (p.IsInt) return p.IntVal;
+        var s = p.StrVal;
         if (int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) return n;
         foreach (var cp in _c.Spec.Ports ?? [])
             if (cp.Name == s && cp.ContainerPortNumber is { } cpn) return cpn;

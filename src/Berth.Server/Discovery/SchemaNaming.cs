@@ -141,7 +141,7 @@ internal static class TypeShapes
         if (type == typeof(byte[])) return TypeShape.Bytes;
         if (type == typeof(DateTimeOffset) || type == typeof(DateTime)) return TypeShape.Time;
         if (type == typeof(Quantity)) return TypeShape.Quantity;
-        if (type.Name == "IntOrString") return TypeShape.IntOrString;
+        if (type == typeof(IntOrString)) return TypeShape.IntOrString;
         if (type == typeof(JsonElement) || type == typeof(object) || typeof(JsonNode).IsAssignableFrom(type) || type == typeof(JsonDocument)) return TypeShape.Json;
         if (type.IsEnum) return TypeShape.Enum;
 

@@ -1,4 +1,5 @@
 using Berth.Api.Core;
+using Berth.Api.Meta;
 using Berth.Api.Storage;
 using Berth.Provisioners.LocalPath;
 using Berth.Provisioners.NfsSubdir;
@@ -76,7 +77,7 @@ public static class Bootstrap
         var address = host is "0.0.0.0" or "::" or "localhost" ? "127.0.0.1" : host;
         var svcType = store.Registry.ByKind("", "v1", "Service")!;
         var svc = await store.TryGetAsync<Service>(svcType, "default", "kubernetes", ct);
-        var target = System.Text.Json.JsonSerializer.SerializeToElement(port);
+        var target = IntOrString.FromInt(port);
         if (svc is null)
         {
             svc = new Service
@@ -93,7 +94,7 @@ public static class Bootstrap
             try { await store.CreateAsync(svcType, "default", svc, false, ct); }
             catch (ApiException e) when (e.Code == 409) { }
         }
-        else if (svc.Spec?.Ports is [{ } only] && only.TargetPort?.ValueKind == System.Text.Json.JsonValueKind.Number && only.TargetPort.Value.GetInt32() != port)
+        else if (svc.Spec?.Ports is [{ } only] && only.TargetPort is { IsInt: true } current && current.IntVal != port)
         {
             only.TargetPort = target;
             try { await store.UpdateAsync(svcType, "default", "kubernetes", svc, null, false, ct); }

@@ -44,7 +44,7 @@ public class RoundTripTests
 
     private static void AssertNoUnknown(object? o, string path = "")
     {
-        if (o is null || o is string || o.GetType().IsPrimitive || o is JsonElement || o is Quantity || o is DateTimeOffset || o is byte[]) return;
+        if (o is null || o is string || o.GetType().IsPrimitive || o is JsonElement || o is IntOrString || o is Quantity || o is DateTimeOffset || o is byte[]) return;
         if (o is Extensible e) Assert.True(e.Unknown is null || e.Unknown.Count == 0, $"unknown fields at {path}: {string.Join(",", e.Unknown?.Keys.ToList() ?? [])}");
         if (o is System.Collections.IDictionary d) { foreach (System.Collections.DictionaryEntry kv in d) AssertNoUnknown(kv.Value, path + "[" + kv.Key + "]"); return; }
         if (o is System.Collections.IEnumerable list) { int i = 0; foreach (var x in list) AssertNoUnknown(x, path + "[" + i++ + "]"); return; }
@@ -106,7 +106,7 @@ public class RoundTripTests
         Assert.Equal("nginx", spec.Selector!.MatchLabels!["app"]);
         Assert.Equal("Parallel", spec.PodManagementPolicy);
         Assert.Equal(2, spec.UpdateStrategy!.RollingUpdate!.Partition);
-        Assert.Equal("50%", spec.UpdateStrategy.RollingUpdate.MaxUnavailable!.Value.GetString());
+        Assert.Equal(IntOrString.FromString("50%"), spec.UpdateStrategy.RollingUpdate.MaxUnavailable);
         Assert.Equal("Delete", spec.PersistentVolumeClaimRetentionPolicy!.WhenScaled);
         Assert.Equal(0, spec.Ordinals!.Start);
         var vct = Assert.Single(spec.VolumeClaimTemplates!);
@@ -116,9 +116,9 @@ public class RoundTripTests
         Assert.Equal(80, c.Ports![0].ContainerPortNumber);
         Assert.Equal("metadata.name", c.Env![0].ValueFrom!.FieldRef!.FieldPath);
         Assert.Equal("key", c.Env[1].ValueFrom!.SecretKeyRef!.Key);
-        Assert.Equal(80, c.ReadinessProbe!.HttpGet!.Port!.Value.GetInt32());
+        Assert.Equal(IntOrString.FromInt(80), c.ReadinessProbe!.HttpGet!.Port);
         Assert.Equal(5, c.ReadinessProbe.InitialDelaySeconds);
-        Assert.Equal("web", c.LivenessProbe!.TcpSocket!.Port!.Value.GetString());
+        Assert.Equal(IntOrString.FromString("web"), c.LivenessProbe!.TcpSocket!.Port);
         Assert.Equal(["cat", "/tmp/healthy"], c.StartupProbe!.Exec!.Command!);
         Assert.Equal("/usr/share/nginx/html", c.VolumeMounts![0].MountPath);
         Assert.Equal(10, spec.Template.Spec.TerminationGracePeriodSeconds);
@@ -130,9 +130,22 @@ public class RoundTripTests
         var svc = AssertRoundTrips<Service>(Manifests.HeadlessService);
         Assert.Equal("None", svc.Spec!.ClusterIP);
         Assert.Equal(80, svc.Spec.Ports![0].Port);
-        Assert.Equal("web", svc.Spec.Ports[0].TargetPort!.Value.GetString());
+        Assert.Equal(IntOrString.FromString("web"), svc.Spec.Ports[0].TargetPort);
         Assert.Null(svc.Spec.Ports[0].Protocol);
         Assert.Null(svc.Spec.Type);
+    }
+
+    [Theory]
+    [InlineData("80")]
+    [InlineData("\"http\"")]
+    [InlineData("\"25%\"")]
+    [InlineData("\"8080\"")]   // a string that looks like a number stays a string
+    public void IntOrString_fields_keep_int_and_string_apart(string value)
+    {
+        AssertRoundTrips<Service>("""{"metadata":{"name":"x"},"spec":{"ports":[{"port":80,"targetPort":V}]}}""".Replace("V", value));
+        AssertRoundTrips<Deployment>("""{"metadata":{"name":"x"},"spec":{"strategy":{"rollingUpdate":{"maxSurge":V,"maxUnavailable":V}}}}""".Replace("V", value));
+        AssertRoundTrips<StatefulSet>("""{"metadata":{"name":"x"},"spec":{"updateStrategy":{"rollingUpdate":{"maxUnavailable":V}}}}""".Replace("V", value));
+        AssertRoundTrips<Pod>("""{"metadata":{"name":"x"},"spec":{"containers":[{"name":"c","livenessProbe":{"httpGet":{"port":V}},"readinessProbe":{"tcpSocket":{"port":V}}}]}}""".Replace("V", value));
     }
 
     [Fact]

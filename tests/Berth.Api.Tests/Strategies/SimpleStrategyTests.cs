@@ -109,14 +109,14 @@ public class SimpleStrategyTests
         Assert.Equal("ClusterIP", svc.Spec!.Type);
         Assert.Equal("None", svc.Spec.SessionAffinity);
         Assert.Equal("TCP", svc.Spec.Ports![0].Protocol);
-        Assert.Equal("web", svc.Spec.Ports[0].TargetPort!.Value.GetString());
+        Assert.Equal(IntOrString.FromString("web"), svc.Spec.Ports[0].TargetPort);
         Assert.Equal("Cluster", svc.Spec.InternalTrafficPolicy);
         Assert.Equal(["Name", "Type", "Cluster-IP", "External-IP", "Port(s)", "Age", "Selector"], BuiltinStrategies.Service.Columns.Select(c => c.Name));
         Assert.Equal(["nginx", "ClusterIP", "None", "<none>", "80/TCP", "<unknown>", "app=nginx"], BuiltinStrategies.Service.Row(svc, Now));
 
         var plain = Parse<Service>("""{"apiVersion":"v1","kind":"Service","metadata":{"name":"s"},"spec":{"ports":[{"port":8080}],"sessionAffinity":"ClientIP"}}""");
         BuiltinStrategies.Service.Default(plain);
-        Assert.Equal(8080, plain.Spec!.Ports![0].TargetPort!.Value.GetInt32());
+        Assert.Equal(IntOrString.FromInt(8080), plain.Spec!.Ports![0].TargetPort);
         Assert.Equal(10800, plain.Spec.SessionAffinityConfig!.ClientIP!.TimeoutSeconds);
     }
 

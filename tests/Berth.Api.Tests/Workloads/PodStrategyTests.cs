@@ -94,6 +94,11 @@ public class PodStrategyTests
             "spec.containers[0].ports[0].containerPort: Invalid value: 70000: must be between 1 and 65535, inclusive" },
         { "port protocol", p => p.Spec!.Containers![0].Ports![0].Protocol = "ICMP",
             "spec.containers[0].ports[0].protocol: Unsupported value: \"ICMP\": supported values: \"SCTP\", \"TCP\", \"UDP\"" },
+        // A probe's port is a Go IntOrString value: absent, it is the int 0.
+        { "probe without a port", p => p.Spec!.Containers![0].LivenessProbe = new Probe { TcpSocket = new TCPSocketAction() },
+            "spec.containers[0].livenessProbe.tcpSocket.port: Invalid value: 0: must be between 1 and 65535, inclusive" },
+        { "probe port name", p => p.Spec!.Containers![0].ReadinessProbe = new Probe { HttpGet = new HTTPGetAction { Port = "Web_Port" } },
+            "spec.containers[0].readinessProbe.httpGet.port: Invalid value: \"Web_Port\": must contain only alpha-numeric characters (a-z, 0-9), and hyphens (-)" },
         { "pull policy", p => p.Spec!.Containers![0].ImagePullPolicy = "Sometimes",
             "spec.containers[0].imagePullPolicy: Unsupported value: \"Sometimes\": supported values: \"Always\", \"IfNotPresent\", \"Never\"" },
     };

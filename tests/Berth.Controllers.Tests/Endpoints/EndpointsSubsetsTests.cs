@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Controllers.ServiceEndpoints;
@@ -20,10 +19,9 @@ public sealed class EndpointsSubsetsTests
         },
     };
 
-    private static ServicePort Port(string? name, int port, object? target = null, string? protocol = null) => new()
+    private static ServicePort Port(string? name, int port, IntOrString? target = null, string? protocol = null) => new()
     {
-        Name = name, Port = port, Protocol = protocol,
-        TargetPort = target is null ? null : JsonSerializer.SerializeToElement(target),
+        Name = name, Port = port, Protocol = protocol, TargetPort = target,
     };
 
     private static Pod Pod(string name, string? ip, bool ready = true, string? hostname = null, string? subdomain = null,

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Berth.Api.Apps;
 using Berth.Api.Core;
+using Berth.Api.Meta;
 using Berth.Controllers.StatefulSets;
 
 namespace Berth.Controllers.Tests.StatefulSets;
@@ -25,7 +26,7 @@ public sealed class RollingUpdateTests
     [InlineData("\"100%\"", 5, 5)]
     public void MaxUnavailable_is_an_int_or_a_percentage_of_replicas_rounded_down_and_at_least_one(string? json, int replicas, int expected)
     {
-        JsonElement? value = json is null ? null : JsonDocument.Parse(json).RootElement;
+        var value = json is null ? (IntOrString?)null : JsonSerializer.Deserialize<IntOrString>(json, KubeJson.Options);
         Assert.True(StatefulSetUtils.TryMaxUnavailable(value, replicas, out var n, out var error), error);
         Assert.Equal(expected, n);
     }
@@ -33,7 +34,7 @@ public sealed class RollingUpdateTests
     [Fact]
     public void A_maxUnavailable_that_is_not_a_percentage_is_an_error_with_upstreams_message()
     {
-        Assert.False(StatefulSetUtils.TryMaxUnavailable(JsonDocument.Parse("\"two\"").RootElement, 5, out _, out var error));
+        Assert.False(StatefulSetUtils.TryMaxUnavailable(IntOrString.FromString("two"), 5, out _, out var error));
         Assert.Equal("invalid value for IntOrString: invalid type: string is not a percentage", error);
     }
 

@@ -98,7 +98,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         {
             Name = "c", Image = "nginx",
             VolumeMounts = [new VolumeMount { Name = "www", MountPath = "/usr/share/nginx/html" }],
-            ReadinessProbe = new Probe { HttpGet = new HTTPGetAction { Path = "/", Port = JsonDocument.Parse("80").RootElement }, PeriodSeconds = 1 },
+            ReadinessProbe = new Probe { HttpGet = new HTTPGetAction { Path = "/", Port = IntOrString.FromInt(80) }, PeriodSeconds = 1 },
         });
         pod.Spec!.Volumes = [new Volume { Name = "www", HostPath = new HostPathVolumeSource { Path = html } }];
         var sandbox = await rt.StartPodAsync(pod, default);
@@ -121,7 +121,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         {
             Name = "c", Image = "redis:7",
             VolumeMounts = [new VolumeMount { Name = "data", MountPath = "/data" }],
-            LivenessProbe = new Probe { TcpSocket = new TCPSocketAction { Port = JsonDocument.Parse("6379").RootElement }, PeriodSeconds = 1 },
+            LivenessProbe = new Probe { TcpSocket = new TCPSocketAction { Port = IntOrString.FromInt(6379) }, PeriodSeconds = 1 },
             ReadinessProbe = new Probe { Exec = new ExecAction { Command = ["redis-cli", "ping"] }, PeriodSeconds = 1 },
         });
         pod.Spec!.Volumes = [new Volume { Name = "data", HostPath = new HostPathVolumeSource { Path = data, Type = "DirectoryOrCreate" } }];

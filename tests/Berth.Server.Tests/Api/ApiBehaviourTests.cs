@@ -124,6 +124,34 @@ public sealed class ApiBehaviourTests : IAsyncLifetime
         Assert.False(string.IsNullOrWhiteSpace(status["message"]?.ToString()));
     }
 
+    [Theory]
+    [InlineData("true", "json: cannot unmarshal bool into Go value of type int32")]
+    [InlineData("1.5", "json: cannot unmarshal number 1.5 into Go value of type int32")]
+    [InlineData("{}", "json: cannot unmarshal object into Go value of type int32")]
+    public async Task A_targetPort_that_is_neither_an_int_nor_a_string_is_a_400_decode_error(string targetPort, string problem)
+    {
+        var body = """{"apiVersion":"v1","kind":"Service","metadata":{"name":"bad-target"},"spec":{"ports":[{"port":80,"targetPort":TARGET}]}}""".Replace("TARGET", targetPort);
+        var (code, status) = await _t.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/services", body);
+        Assert.Equal(400, code);
+        Assert.Equal("BadRequest", status!["reason"]!.ToString());
+        Assert.Equal($"Service in version \"v1\" cannot be handled as a Service: {problem} (at spec.ports[0].targetPort)", status["message"]!.ToString());
+        Assert.Equal(404, (await _t.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/services/bad-target")).Code);
+    }
+
+    [Fact]
+    public async Task A_patch_that_makes_targetPort_a_bool_is_a_400_and_int_and_string_stay_apart()
+    {
+        var (c, created) = await _t.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/services",
+            """{"metadata":{"name":"target"},"spec":{"ports":[{"name":"a","port":80,"targetPort":8080},{"name":"b","port":81,"targetPort":"http"}]}}""");
+        Assert.Equal(201, c);
+        Assert.Equal(8080, (int)created!["spec"]!["ports"]![0]!["targetPort"]!);
+        Assert.Equal("http", (string)created["spec"]!["ports"]![1]!["targetPort"]!);
+        var (code, status) = await _t.SendAsync(HttpMethod.Patch, "/api/v1/namespaces/default/services/target",
+            """{"spec":{"ports":[{"name":"a","port":80,"targetPort":true}]}}""", "application/merge-patch+json");
+        Assert.Equal(400, code);
+        Assert.Contains("json: cannot unmarshal bool into Go value of type int32", status!["message"]!.ToString());
+    }
+
     [Fact]
     public async Task Oversized_body_is_413()
     {

@@ -6,6 +6,7 @@ namespace Berth.Server.Tests.Discovery;
 public class OpenApiV3Tests
 {
     private static readonly OpenApiV3 V3 = new(SampleRegistry.Create());
+    private static readonly OpenApiV3 Builtin = new(Berth.Server.Hosting.BuiltinRegistry.Create(new Berth.Server.Storage.ServiceAllocator()));
     private const string P = "#/components/schemas/";
 
     private static JsonObject Doc(string path) => JsonNode.Parse(V3.DocumentJson(path)!)!.AsObject();
@@ -76,6 +77,25 @@ public class OpenApiV3Tests
         Assert.Equal("date-time", (string?)s["io.k8s.apimachinery.pkg.apis.meta.v1.Time"]!["format"]);
         var apps = Schemas(Doc("apis/apps/v1"));
         Assert.Equal("int-or-string", (string?)apps["io.k8s.apimachinery.pkg.util.intstr.IntOrString"]!["format"]);
+    }
+
+    /// <summary>The built-in kinds' intstr.IntOrString fields refer to the int-or-string schema, as upstream's do (not to a free-form object).</summary>
+    [Theory]
+    [InlineData("api/v1", "io.k8s.api.core.v1.ServicePort", "targetPort")]
+    [InlineData("api/v1", "io.k8s.api.core.v1.HTTPGetAction", "port")]
+    [InlineData("api/v1", "io.k8s.api.core.v1.TCPSocketAction", "port")]
+    [InlineData("apis/apps/v1", "io.k8s.api.apps.v1.RollingUpdateDeployment", "maxUnavailable")]
+    [InlineData("apis/apps/v1", "io.k8s.api.apps.v1.RollingUpdateDeployment", "maxSurge")]
+    [InlineData("apis/apps/v1", "io.k8s.api.apps.v1.RollingUpdateStatefulSetStrategy", "maxUnavailable")]
+    public void Builtin_IntOrString_fields_are_int_or_string(string path, string type, string field)
+    {
+        var doc = JsonNode.Parse(Builtin.DocumentJson(path)!)!.AsObject();
+        var property = Schemas(doc)[type]!["properties"]![field]!;
+        Assert.Null(property["x-kubernetes-preserve-unknown-fields"]);
+        var target = Resolve(doc, property);
+        Assert.Equal("string", (string?)target["type"]);
+        Assert.Equal("int-or-string", (string?)target["format"]);
+        Assert.Same(Schemas(doc)["io.k8s.apimachinery.pkg.util.intstr.IntOrString"], target);
     }
 
     [Fact]

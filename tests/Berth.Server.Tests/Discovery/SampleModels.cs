@@ -54,20 +54,6 @@ namespace Berth.Server.Tests.Discovery.SampleApps
         public long? ObservedGeneration { get; set; }
     }
 
-    /// <summary>A stand-in for the colleague's intstr type: matched by name.</summary>
-    [JsonConverter(typeof(IntOrStringConverter))]
-    public readonly struct IntOrString
-    {
-        public IntOrString(string s) { Value = s; }
-        public string? Value { get; }
-    }
-
-    public sealed class IntOrStringConverter : JsonConverter<IntOrString>
-    {
-        public override IntOrString Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) => new(reader.GetString() ?? "");
-        public override void Write(Utf8JsonWriter writer, IntOrString value, JsonSerializerOptions options) => writer.WriteStringValue(value.Value);
-    }
-
     public sealed class WidgetStrategy : ResourceStrategy<Widget> { }
 }
 

@@ -43,34 +43,11 @@ internal static class GoFormat
         sb.Append("},}");
         return new(sb.ToString());
     }
-}
 
-/// <summary>IntOrString fields stored as JSON elements.</summary>
-internal static class IntOrStr
-{
-    public static bool IsInt(JsonElement? v, out int value)
-    {
-        value = 0;
-        return v is { ValueKind: JsonValueKind.Number } e && e.TryGetInt32(out value);
-    }
-
-    public static bool IsString(JsonElement? v, out string value)
-    {
-        value = "";
-        if (v is { ValueKind: JsonValueKind.String } e) { value = e.GetString() ?? ""; return true; }
-        return false;
-    }
-
-    public static JsonElement FromInt(int i) => JsonSerializer.SerializeToElement(i);
-    public static JsonElement FromString(string s) => JsonSerializer.SerializeToElement(s);
-
-    /// <summary>The value as Go prints an intstr.IntOrString with %#v.</summary>
-    public static GoValue GoString(JsonElement? v)
-    {
-        if (IsInt(v, out var i)) return new($"intstr.IntOrString{{Type:0, IntVal:{i.ToString(CultureInfo.InvariantCulture)}, StrVal:\"\"}}");
-        IsString(v, out var s);
-        return new($"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{FieldError.Quote(s)}}}");
-    }
+    /// <summary>%#v of an intstr.IntOrString (its String method has a pointer receiver, so field errors print the struct).</summary>
+    public static GoValue IntOrString(IntOrString v) => v.IsInt
+        ? new($"intstr.IntOrString{{Type:0, IntVal:{v.IntVal.ToString(CultureInfo.InvariantCulture)}, StrVal:\"\"}}")
+        : new($"intstr.IntOrString{{Type:1, IntVal:0, StrVal:{FieldError.Quote(v.StrVal)}}}");
 }
 
 /// <summary>Shared helpers: cloning and comparing models through their JSON form, common validators.</summary>
@@ -117,15 +94,14 @@ internal static class Util
         return errs;
     }
 
-    /// <summary>ValidatePortNumOrName for an IntOrString port.</summary>
-    public static void PortNumOrName(JsonElement? port, FieldPath path, List<FieldError> errors)
+    /// <summary>ValidatePortNumOrName for an IntOrString port; an absent one is Go's zero value, the int 0.</summary>
+    public static void PortNumOrName(IntOrString? port, FieldPath path, List<FieldError> errors)
     {
-        if (IntOrStr.IsInt(port, out var i))
-            foreach (var m in PortNum(i)) errors.Add(FieldError.Invalid(path, i, m));
-        else if (IntOrStr.IsString(port, out var s))
-            foreach (var m in PortName(s)) errors.Add(FieldError.Invalid(path, s, m));
+        var v = port ?? IntOrString.FromInt(0);
+        if (v.IsInt)
+            foreach (var m in PortNum(v.IntVal)) errors.Add(FieldError.Invalid(path, v.IntVal, m));
         else
-            errors.Add(new FieldError(FieldErrorType.Internal, path, null, "unknown type: 0"));
+            foreach (var m in PortName(v.StrVal)) errors.Add(FieldError.Invalid(path, v.StrVal, m));
     }
 
     public static readonly TableColumn NameColumn = new("Name", "string", "name",

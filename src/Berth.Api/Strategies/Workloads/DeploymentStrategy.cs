@@ -21,8 +21,8 @@ public sealed class DeploymentStrategy : ResourceStrategy<Deployment>
         if (strategy.Type == "RollingUpdate")
         {
             var ru = strategy.RollingUpdate ??= new RollingUpdateDeployment();
-            ru.MaxUnavailable ??= IntOrStr.FromString("25%");
-            ru.MaxSurge ??= IntOrStr.FromString("25%");
+            ru.MaxUnavailable ??= IntOrString.FromString("25%");
+            ru.MaxSurge ??= IntOrString.FromString("25%");
         }
         spec.RevisionHistoryLimit ??= 10;
         spec.ProgressDeadlineSeconds ??= 600;
@@ -76,8 +76,8 @@ public sealed class DeploymentStrategy : ResourceStrategy<Deployment>
                 else
                 {
                     var rpath = spath.Child("rollingUpdate");
-                    var mu = ru.MaxUnavailable ?? IntOrStr.FromInt(0);
-                    var ms = ru.MaxSurge ?? IntOrStr.FromInt(0);
+                    var mu = ru.MaxUnavailable ?? IntOrString.FromInt(0);
+                    var ms = ru.MaxSurge ?? IntOrString.FromInt(0);
                     Percent.ValidatePositiveIntOrPercent(mu, Shown(mu), rpath.Child("maxUnavailable"), errors);
                     Percent.ValidatePositiveIntOrPercent(ms, Shown(ms), rpath.Child("maxSurge"), errors);
                     if (Percent.Value(mu) == 0 && Percent.Value(ms) == 0)
@@ -101,8 +101,7 @@ public sealed class DeploymentStrategy : ResourceStrategy<Deployment>
     }
 
     /// <summary>intstr.IntOrString is a Stringer: field errors print 25% or 1 unquoted.</summary>
-    private static GoValue Shown(System.Text.Json.JsonElement v)
-        => new(IntOrStr.IsInt(v, out var i) ? i.ToString(System.Globalization.CultureInfo.InvariantCulture) : IntOrStr.IsString(v, out var s) ? s : v.GetRawText());
+    private static GoValue Shown(IntOrString v) => new(v.ToString());
 
     protected override void ValidateUpdate(Deployment obj, Deployment old, List<FieldError> errors)
     {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Berth.Api.Core;
+using Berth.Api.Meta;
 using Berth.Api.Registry;
 using Berth.Api.Validation;
 
@@ -66,10 +67,8 @@ public sealed class ServiceStrategy : ResourceStrategy<Service>
         foreach (var p in spec.Ports ?? [])
         {
             if (string.IsNullOrEmpty(p.Protocol)) p.Protocol = "TCP";
-            bool unset = p.TargetPort is null
-                || (IntOrStr.IsInt(p.TargetPort, out var t) && t == 0)
-                || (IntOrStr.IsString(p.TargetPort, out var ts) && ts.Length == 0);
-            if (unset) p.TargetPort = IntOrStr.FromInt(p.Port ?? 0);
+            if (p.TargetPort is not { } t || t == IntOrString.FromInt(0) || t == IntOrString.FromString(""))
+                p.TargetPort = IntOrString.FromInt(p.Port ?? 0);
         }
         if (NeedsNodePort(spec.Type) && string.IsNullOrEmpty(spec.ExternalTrafficPolicy)) spec.ExternalTrafficPolicy = "Cluster";
         if (spec.InternalTrafficPolicy is null && spec.Type is "NodePort" or "LoadBalancer" or "ClusterIP") spec.InternalTrafficPolicy = "Cluster";

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Berth.Api.Apps;
 using Berth.Api.Core;
 using Berth.Api.Meta;
@@ -118,8 +117,7 @@ public sealed class StatefulSetStrategy : ResourceStrategy<StatefulSet>
         if (ru.MaxUnavailable is { } mu)
         {
             var p = path.Child("maxUnavailable");
-            // field.Invalid prints an intstr.IntOrString value with %#v (its String method has a pointer receiver).
-            var shown = IntOrStr.GoString(mu);
+            var shown = GoFormat.IntOrString(mu);
             Percent.ValidatePositiveIntOrPercent(mu, shown, p, errors);
             if (Percent.Value(mu) == 0) errors.Add(FieldError.Invalid(p, shown, "cannot be 0"));
             Percent.NotMoreThan100(mu, shown, p, errors);
@@ -184,27 +182,30 @@ internal static class Percent
     public const string InvalidPercent =
         "a valid percent string must be a numeric string followed by an ending '%' (e.g. '1%',  or '93%', regex used for validation is '[0-9]+%')";
 
-    private static bool TryPercent(JsonElement v, out int value)
+    private static bool TryPercent(IntOrString v, out int value)
     {
         value = 0;
-        return IntOrStr.IsString(v, out var s) && System.Text.RegularExpressions.Regex.IsMatch(s, "^[0-9]+%$")
-            && int.TryParse(s[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out value);
+        return v.IsString && System.Text.RegularExpressions.Regex.IsMatch(v.StrVal, "^[0-9]+%$")
+            && int.TryParse(v.StrVal[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out value);
     }
 
     /// <summary>getIntOrPercentValue.</summary>
-    public static int Value(JsonElement v) => TryPercent(v, out var p) ? p : IntOrStr.IsInt(v, out var i) ? i : 0;
+    public static int Value(IntOrString v) => TryPercent(v, out var p) ? p : v.IntVal;
 
-    public static void ValidatePositiveIntOrPercent(JsonElement v, object shown, FieldPath path, List<FieldError> errors)
+    /// <summary>
+    /// ValidatePositiveIntOrPercent. Upstream's third case ("must be an integer or percentage") needs an IntOrString of
+    /// neither type; the JSON decoder refuses such a value before validation.
+    /// </summary>
+    public static void ValidatePositiveIntOrPercent(IntOrString v, object shown, FieldPath path, List<FieldError> errors)
     {
-        if (IntOrStr.IsString(v, out _))
+        if (v.IsString)
         {
             if (!TryPercent(v, out _)) errors.Add(FieldError.Invalid(path, shown, InvalidPercent));
         }
-        else if (IntOrStr.IsInt(v, out var i)) Util.NonNegative(i, path, errors);
-        else errors.Add(FieldError.Invalid(path, shown, "must be an integer or percentage (e.g '5%%')"));
+        else Util.NonNegative(v.IntVal, path, errors);
     }
 
-    public static void NotMoreThan100(JsonElement v, object shown, FieldPath path, List<FieldError> errors)
+    public static void NotMoreThan100(IntOrString v, object shown, FieldPath path, List<FieldError> errors)
     {
         if (TryPercent(v, out var p) && p > 100) errors.Add(FieldError.Invalid(path, shown, "must not be greater than 100%"));
     }
