@@ -66,6 +66,8 @@ public sealed class Scheduler : Controller
         public Dictionary<string, string> StaticBindings { get; init; } = new(StringComparer.Ordinal);
         /// <summary>Claims to be provisioned on the node.</summary>
         public HashSet<string> Provisioning { get; init; } = new(StringComparer.Ordinal);
+        /// <summary>Claim key → the resourceVersion of our selected-node write (the informer may not show it yet).</summary>
+        public Dictionary<string, long> SelectedNodeWrites { get; } = new(StringComparer.Ordinal);
         public DateTime Deadline { get; set; }
         public bool VolumesWritten { get; set; }
         public bool Bound { get; set; }
@@ -577,7 +579,7 @@ public sealed class Scheduler : Controller
             if (cached.Metadata.Annotation(Ann.SelectedNode) == a.Node) continue;
             var claim = KubeObjects.DeepCopy(cached);
             (claim.Metadata.Annotations ??= new())[Ann.SelectedNode] = a.Node;
-            await _client.UpdateAsync(claim, ct);
+            a.SelectedNodeWrites[claimKey] = Rv(await _client.UpdateAsync(claim, ct));
         }
     }
 
@@ -594,7 +596,12 @@ public sealed class Scheduler : Controller
             if (FullyBound(claim) && claim.Status?.Phase == VolumeConstants.Bound) continue;
             allBound = false;
             if (a.Provisioning.Contains(key) && claim.Metadata.Annotation(Ann.SelectedNode) != a.Node)
+            {
+                // A cache older than our own write is waiting (upstream checks its assume cache, which holds the write);
+                // only a newer version without the annotation is a reset.
+                if (a.SelectedNodeWrites.TryGetValue(key, out var written) && Rv(claim) < written) continue;
                 return $"selectedNode annotation reset for PVC \"{name}\"";
+            }
             if (a.StaticBindings.TryGetValue(key, out var pvName))
             {
                 var pv = _index.Get(pvName);

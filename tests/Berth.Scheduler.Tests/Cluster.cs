@@ -21,14 +21,16 @@ public sealed class Cluster : IAsyncDisposable
     public Scheduler Scheduler { get; private set; } = null!;
     public const string Ns = "default";
 
-    public static async Task<Cluster> StartAsync()
+    /// <param name="schedulerView">What the scheduler talks through (default: the in-process client itself).</param>
+    public static async Task<Cluster> StartAsync(Func<IApiClient, IApiClient>? schedulerView = null)
     {
         var c = new Cluster { _dir = Directory.CreateTempSubdirectory("berth-sched-").FullName };
         c._server = await BerthServer.StartAsync(new ServerOptions { DataDir = c._dir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.Scheduler, ControllerNames.NodeAgent } }, NullLoggerFactory.Instance);
         c.Client = new InProcessClient(c._server.Store);
-        var informers = new InformerFactory(c.Client);
+        var client = schedulerView?.Invoke(c.Client) ?? c.Client;
+        var informers = new InformerFactory(client);
         c._events = new EventRecorder(c.Client, Scheduler.SchedulerName);
-        c.Scheduler = new Scheduler(c.Client, informers, c._events, null);
+        c.Scheduler = new Scheduler(client, informers, c._events, null);
         await informers.StartAsync(c._stop.Token);
         c._running = c.Scheduler.RunAsync(2, c._stop.Token);
         return c;

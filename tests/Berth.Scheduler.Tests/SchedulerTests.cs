@@ -1,3 +1,4 @@
+using Berth.Controllers.Tests;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
@@ -88,6 +89,28 @@ public sealed class SchedulerTests
         Assert.Equal("n1", pod.Spec!.NodeName);
         var bound = await c.Client.GetAsync<PersistentVolumeClaim>(Cluster.Ns, "c");
         Assert.Equal("Bound", bound.Status?.Phase);
+    }
+
+    /// <summary>The scheduler's cache shows its own selected-node write late: that is waiting for the cache, not the
+    /// "selectedNode annotation reset" failure (which the first pod of a fresh `berth up` used to report).</summary>
+    [Fact]
+    public async Task A_claim_cache_behind_the_schedulers_own_write_is_not_a_reset()
+    {
+        await using var c = await Cluster.StartAsync(client => new LaggingWatchClient(client, typeof(PersistentVolumeClaim), TimeSpan.FromMilliseconds(700)));
+        await c.NodeAsync("n1");
+        await c.ClassAsync("wffc", "example.com/ext", "WaitForFirstConsumer");
+        var claim = await c.ClaimAsync("c", "1Gi", "wffc");
+        await c.PodAsync("p", ["c"]);
+        await Cluster.EventuallyAsync(async () =>
+            (await c.Client.GetAsync<PersistentVolumeClaim>(Cluster.Ns, "c")).Metadata.Annotation("volume.kubernetes.io/selected-node"), "selected-node");
+        await c.VolumeAsync("pvc-" + claim.Metadata.Uid, "1Gi", "wffc", claimRef: new ObjectReference
+        {
+            Kind = "PersistentVolumeClaim", Namespace = Cluster.Ns, Name = "c", Uid = claim.Metadata.Uid,
+        });
+        Assert.Equal("n1", (await c.ScheduledAsync("p")).Spec!.NodeName);
+        var events = await c.Client.ListAsync<Event>(Cluster.Ns);
+        // (Its cache also learns of the claim late, so a first "not found" FailedScheduling is upstream's answer too.)
+        Assert.DoesNotContain(events.Items, e => e.Message?.Contains("selectedNode annotation reset") == true);
     }
 
     [Fact]
