@@ -3,6 +3,7 @@ using Berth.Api.Coordination;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
+using Berth.Tests.Shared;
 
 namespace Berth.Client.Tests;
 
@@ -566,24 +567,14 @@ public sealed class CopyController : Controller
 }
 
 /// <summary>Reports the first list at resourceVersion "1" and runs a change right after it, to force 410 and a diffing relist.</summary>
-public sealed class StaleFirstListClient(IApiClient inner, Func<Task> afterFirstList) : IApiClient
+public sealed class StaleFirstListClient(IApiClient inner, Func<Task> afterFirstList) : DelegatingApiClient(inner)
 {
-    public Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default) => inner.BindPodAsync(ns, name, nodeName, uid, ct);
     private int _lists;
-    public async Task<ObjectList<T>> ListAsync<T>(string? ns, ListRequest? req = null, CancellationToken ct = default) where T : KubeObject
+    public override async Task<ObjectList<T>> ListAsync<T>(string? ns, ListRequest? req = null, CancellationToken ct = default)
     {
-        var r = await inner.ListAsync<T>(ns, req, ct);
+        var r = await Inner.ListAsync<T>(ns, req, ct);
         if (Interlocked.Increment(ref _lists) != 1) return r;
         await afterFirstList();
         return new ObjectList<T> { Items = r.Items, ResourceVersion = "1", Continue = r.Continue };
     }
-    public Task<T> GetAsync<T>(string? ns, string name, CancellationToken ct = default) where T : KubeObject => inner.GetAsync<T>(ns, name, ct);
-    public IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? ns, WatchRequest req, CancellationToken ct = default) where T : KubeObject => inner.WatchAsync<T>(ns, req, ct);
-    public Task<T> CreateAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject => inner.CreateAsync(obj, ct);
-    public Task<T> UpdateAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject => inner.UpdateAsync(obj, ct);
-    public Task<T> UpdateStatusAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject => inner.UpdateStatusAsync(obj, ct);
-    public Task<T> PatchAsync<T>(string? ns, string name, PatchType type, string patchJson, string? subresource = null, CancellationToken ct = default) where T : KubeObject
-        => inner.PatchAsync<T>(ns, name, type, patchJson, subresource, ct);
-    public Task<T?> DeleteAsync<T>(string? ns, string name, DeleteRequest? opts = null, CancellationToken ct = default) where T : KubeObject
-        => inner.DeleteAsync<T>(ns, name, opts, ct);
 }

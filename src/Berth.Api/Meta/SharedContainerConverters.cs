@@ -22,17 +22,13 @@ public static class SharedContainers
     public static readonly JsonConverter[] Converters =
         [new StringMapConverter(), new QuantityMapConverter(), new StringListConverter()];
 
-    /// <summary>The shared container equal to <paramref name="pairs"/> (keys and values alternate), or a new one.</summary>
-    private static T Share<T>(List<(string Key, object? Value)> pairs, Func<T, List<(string Key, object? Value)>, bool> equal,
-        Func<List<(string Key, object? Value)>, T> build, Func<object?, int> valueHash) where T : class
+    /// <summary>The container in <paramref name="made"/>'s slot if it is equal, else <paramref name="made"/> (which takes the
+    /// slot). Big containers are rarely equal to another object's, and are returned as they are.</summary>
+    private static T Share<T>(T made, int count, int contentHash, Func<T, T, bool> equal) where T : class
     {
-        if (pairs.Count > MaxEntries) return build(pairs);
-        var hash = new HashCode();
-        hash.Add(typeof(T));
-        foreach (var (k, v) in pairs) { hash.Add(k); hash.Add(valueHash(v)); }
-        ref object? slot = ref Table[hash.ToHashCode() & (Slots - 1)];
-        if (Volatile.Read(ref slot) is T seen && equal(seen, pairs)) return seen;
-        var made = build(pairs);
+        if (count > MaxEntries) return made;
+        ref object? slot = ref Table[HashCode.Combine(typeof(T), contentHash) & (Slots - 1)];
+        if (Volatile.Read(ref slot) is T seen && equal(seen, made)) return seen;
         Volatile.Write(ref slot, made);
         return made;
     }
@@ -40,6 +36,9 @@ public static class SharedContainers
     /// <summary>A map of short strings or quantities, shared when an equal one (as it prints) was read last into its slot.</summary>
     private abstract class MapConverter<TValue> : JsonConverter<Dictionary<string, TValue>>
     {
+        private readonly Func<Dictionary<string, TValue>, Dictionary<string, TValue>, bool> _equal;
+        protected MapConverter() => _equal = Equal;
+
         protected abstract TValue ReadValue(ref Utf8JsonReader reader, JsonSerializerOptions options);
         /// <summary>The value as it is written (a quantity may remember the text it was read from): what equality compares.</summary>
         protected abstract string? Text(TValue value);
@@ -48,25 +47,25 @@ public static class SharedContainers
         {
             if (reader.TokenType == JsonTokenType.Null) return null;
             if (reader.TokenType != JsonTokenType.StartObject) throw new JsonException($"expected an object, not {reader.TokenType}");
-            var pairs = new List<(string Key, object? Value)>();
+            var map = new Dictionary<string, TValue>(StringComparer.Ordinal);
+            var hash = 0;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
             {
                 var key = SharedStringConverter.Read(ref reader);
                 reader.Read();
-                pairs.Add((key, ReadValue(ref reader, options)));
+                var value = ReadValue(ref reader, options);
+                map[key] = value;
+                hash = HashCode.Combine(hash, key, Text(value)); // in the order read: the same map written otherwise just misses
             }
-            return Share(pairs, (d, p) =>
-            {
-                if (d.Count != p.Count) return false;
-                foreach (var (k, v) in p)
-                    if (!d.TryGetValue(k, out var have) || Text(have) != Text((TValue)v!)) return false;
-                return true;
-            }, static p =>
-            {
-                var d = new Dictionary<string, TValue>(p.Count, StringComparer.Ordinal);
-                foreach (var (k, v) in p) d[k] = (TValue)v!;
-                return d;
-            }, v => Text((TValue)v!)?.GetHashCode() ?? 0);
+            return Share(map, map.Count, hash, _equal);
+        }
+
+        private bool Equal(Dictionary<string, TValue> a, Dictionary<string, TValue> b)
+        {
+            if (a.Count != b.Count) return false;
+            foreach (var (k, v) in b)
+                if (!a.TryGetValue(k, out var have) || Text(have) != Text(v)) return false;
+            return true;
         }
 
         public override void Write(Utf8JsonWriter writer, Dictionary<string, TValue> value, JsonSerializerOptions options)
@@ -94,20 +93,15 @@ public static class SharedContainers
         {
             if (reader.TokenType == JsonTokenType.Null) return null;
             if (reader.TokenType != JsonTokenType.StartArray) throw new JsonException("expected an array of strings");
-            var items = new List<(string Key, object? Value)>();
+            var list = new List<string>();
+            var hash = 0;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                items.Add((reader.TokenType == JsonTokenType.Null ? null! : SharedStringConverter.Read(ref reader), null));
-            return Share(items, static (l, p) =>
             {
-                if (l.Count != p.Count) return false;
-                for (int i = 0; i < l.Count; i++) if (l[i] != p[i].Key) return false;
-                return true;
-            }, static p =>
-            {
-                var l = new List<string>(p.Count);
-                foreach (var (k, _) in p) l.Add(k);
-                return l;
-            }, static _ => 0);
+                var item = reader.TokenType == JsonTokenType.Null ? null! : SharedStringConverter.Read(ref reader);
+                list.Add(item);
+                hash = HashCode.Combine(hash, item);
+            }
+            return Share(list, list.Count, hash, static (a, b) => a.SequenceEqual(b));
         }
 
         public override void Write(Utf8JsonWriter writer, List<string> value, JsonSerializerOptions options)

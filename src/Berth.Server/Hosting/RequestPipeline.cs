@@ -49,8 +49,9 @@ public sealed class RequestPipeline
             if (path is "/healthz" or "/livez" or "/readyz")
             {
                 ctx.Response.ContentType = "text/plain; charset=utf-8";
-                if (path == "/readyz" && !Ready) ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-                await ctx.Response.WriteAsync(path == "/readyz" && !Ready ? "starting" : "ok");
+                bool starting = path == "/readyz" && !Ready;
+                if (starting) ctx.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                await ctx.Response.WriteAsync(starting ? "starting" : "ok");
                 return;
             }
             UserInfo? user = null;

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
+using Berth.Tests.Shared;
 using Berth.Server.Client;
 using Berth.Server.Admission;
 using Berth.Server.Hosting;
@@ -117,7 +118,7 @@ public sealed class RunningController : IAsyncDisposable
 /// process had died right after the last one that went through. Reads, and writes elsewhere (other tests' objects on the
 /// shared server), keep working.
 /// </summary>
-public sealed class CrashingClient(IApiClient inner, string ns, int writeBudget) : IApiClient
+public sealed class CrashingClient(IApiClient inner, string ns, int writeBudget) : DelegatingApiClient(inner)
 {
     private int _left = writeBudget;
     private readonly TaskCompletionSource _crashed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -135,18 +136,15 @@ public sealed class CrashingClient(IApiClient inner, string ns, int writeBudget)
         }
     }
 
-    public Task<T> GetAsync<T>(string? ns, string name, CancellationToken ct = default) where T : KubeObject => inner.GetAsync<T>(ns, name, ct);
-    public Task<ObjectList<T>> ListAsync<T>(string? ns, ListRequest? req = null, CancellationToken ct = default) where T : KubeObject => inner.ListAsync<T>(ns, req, ct);
-    public IAsyncEnumerable<WatchEvent<T>> WatchAsync<T>(string? ns, WatchRequest req, CancellationToken ct = default) where T : KubeObject => inner.WatchAsync<T>(ns, req, ct);
-    public Task<T> CreateAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject { Write(obj.Metadata.Namespace); return inner.CreateAsync(obj, ct); }
-    public Task<T> UpdateAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject { Write(obj is Namespace ? obj.Metadata.Name : obj.Metadata.Namespace); return inner.UpdateAsync(obj, ct); }
-    public Task<T> UpdateStatusAsync<T>(T obj, CancellationToken ct = default) where T : KubeObject { Write(obj is Namespace ? obj.Metadata.Name : obj.Metadata.Namespace); return inner.UpdateStatusAsync(obj, ct); }
-    public Task<T> PatchAsync<T>(string? ns, string name, PatchType type, string patchJson, string? subresource = null, CancellationToken ct = default) where T : KubeObject
-    { Write(ns); return inner.PatchAsync<T>(ns, name, type, patchJson, subresource, ct); }
-    public Task<T?> DeleteAsync<T>(string? ns, string name, DeleteRequest? opts = null, CancellationToken ct = default) where T : KubeObject
-    { Write(ns); return inner.DeleteAsync<T>(ns, name, opts, ct); }
-    public Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default)
-    { Write(ns); return inner.BindPodAsync(ns, name, nodeName, uid, ct); }
+    public override Task<T> CreateAsync<T>(T obj, CancellationToken ct = default) { Write(obj.Metadata.Namespace); return base.CreateAsync(obj, ct); }
+    public override Task<T> UpdateAsync<T>(T obj, CancellationToken ct = default) { Write(obj is Namespace ? obj.Metadata.Name : obj.Metadata.Namespace); return base.UpdateAsync(obj, ct); }
+    public override Task<T> UpdateStatusAsync<T>(T obj, CancellationToken ct = default) { Write(obj is Namespace ? obj.Metadata.Name : obj.Metadata.Namespace); return base.UpdateStatusAsync(obj, ct); }
+    public override Task<T> PatchAsync<T>(string? ns, string name, PatchType type, string patchJson, string? subresource = null, CancellationToken ct = default)
+    { Write(ns); return base.PatchAsync<T>(ns, name, type, patchJson, subresource, ct); }
+    public override Task<T?> DeleteAsync<T>(string? ns, string name, DeleteRequest? opts = null, CancellationToken ct = default) where T : class
+    { Write(ns); return base.DeleteAsync<T>(ns, name, opts, ct); }
+    public override Task BindPodAsync(string ns, string name, string nodeName, string? uid = null, CancellationToken ct = default)
+    { Write(ns); return base.BindPodAsync(ns, name, nodeName, uid, ct); }
 }
 
 public static class Kube
