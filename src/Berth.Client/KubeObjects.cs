@@ -8,8 +8,7 @@ namespace Berth.Client;
 public static class KubeObjects
 {
     /// <summary>"namespace/name", or "name" for cluster-scoped objects (client-go's MetaNamespaceKeyFunc).</summary>
-    public static string KeyOf(KubeObject obj)
-        => string.IsNullOrEmpty(obj.Metadata.Namespace) ? obj.Metadata.Name ?? "" : obj.Metadata.Namespace + "/" + obj.Metadata.Name;
+    public static string KeyOf(KubeObject obj) => obj.Metadata.CacheKey();
 
     public static string KeyOf(string? ns, string name) => string.IsNullOrEmpty(ns) ? name : ns + "/" + name;
 

@@ -16,6 +16,8 @@ public sealed class WorkQueue<TKey> where TKey : notnull
     private readonly Dictionary<TKey, DateTime> _waitingUntil = new();
     private readonly CancellationTokenSource _shutdown = new();
     private bool _shuttingDown;
+    private int _peak; // the most keys queued since the last trim
+    private const int TrimAbove = 1024;
 
     public TimeSpan BaseDelay { get; }
     public TimeSpan MaxDelay { get; }
@@ -52,6 +54,7 @@ public sealed class WorkQueue<TKey> where TKey : notnull
             _dirty.Add(key);
         }
         _queue.Enqueue(key);
+        if (_queue.Count > _peak) _peak = _queue.Count;
     }
 
     /// <summary>The next key to process (the caller must call <see cref="Done"/>); shutdown = true once the queue is shut down and empty.</summary>
@@ -66,6 +69,7 @@ public sealed class WorkQueue<TKey> where TKey : notnull
                 var key = _queue.Dequeue();
                 _dirty.Remove(key);
                 _processing.Add(key);
+                if (_queue.Count == 0) TrimAfterBurst();
                 return Task.FromResult((key, false));
             }
             if (_shuttingDown) return Task.FromResult((default(TKey)!, true));
@@ -86,6 +90,18 @@ public sealed class WorkQueue<TKey> where TKey : notnull
             tcs.Task.ContinueWith(_ => reg.Dispose(), TaskScheduler.Default);
         }
         return tcs.Task;
+    }
+
+    /// <summary>
+    /// Under the lock, once the queue has drained: a queue that held thousands of keys (every object at a start or a
+    /// resync) gives back the room they took, which collections otherwise keep for good. A later burst grows it again.
+    /// </summary>
+    private void TrimAfterBurst()
+    {
+        if (_peak < TrimAbove) return;
+        _peak = 0;
+        _queue.TrimExcess();
+        _dirty.TrimExcess();
     }
 
     /// <summary>Marks a key processed; if it was added while processing, it is queued again.</summary>

@@ -145,6 +145,30 @@ public sealed class WorkQueueTests
         q.Add("k");
         Assert.Equal(("k", false), await q.GetAsync().WaitAsync(Short));
     }
+
+    [Fact]
+    public async Task A_drained_burst_gives_back_its_room_and_loses_no_key()
+    {
+        // 5,000 keys at once (every object at a start), drained: the queue trims itself. Keys being processed and added
+        // again meanwhile must survive the trim and come back on Done, and later keys must flow as before.
+        var q = new WorkQueue<string>();
+        for (int i = 0; i < 5_000; i++) q.Add("k" + i);
+        var held = new List<string>();
+        for (int i = 0; i < 5_000; i++)
+        {
+            var (key, _) = await q.GetAsync();
+            if (i % 1_000 == 0) { held.Add(key); q.Add(key); } // dirty while processing
+            else q.Done(key);
+        }
+        Assert.Equal(0, q.Len);
+        foreach (var k in held) q.Done(k);
+        Assert.Equal(held.Count, q.Len);
+        var again = new List<string>();
+        for (int i = 0; i < held.Count; i++) { var (k, _) = await q.GetAsync().WaitAsync(Short); again.Add(k); q.Done(k); }
+        Assert.Equal(held, again);
+        q.Add("later");
+        Assert.Equal(("later", false), await q.GetAsync().WaitAsync(Short));
+    }
 }
 
 public sealed class KubeconfigTests

@@ -20,9 +20,11 @@ public abstract class KubeObject : Extensible
 
 public sealed class ObjectMeta : Extensible
 {
-    public string? Name { get; set; }
+    private string? _name, _namespace, _key;
+
+    public string? Name { get => _name; set { _name = value; _key = null; } }
     public string? GenerateName { get; set; }
-    public string? Namespace { get; set; }
+    public string? Namespace { get => _namespace; set { _namespace = value; _key = null; } }
     public string? SelfLink { get; set; }
     public string? Uid { get; set; }
     public string? ResourceVersion { get; set; }
@@ -35,6 +37,13 @@ public sealed class ObjectMeta : Extensible
     public List<OwnerReference>? OwnerReferences { get; set; }
     public List<string>? Finalizers { get; set; }
     public List<ManagedFieldsEntry>? ManagedFields { get; set; }
+
+    /// <summary>
+    /// "namespace/name", or the name of a cluster-scoped object (client-go's MetaNamespaceKeyFunc). Made once per
+    /// instance: an object shared by every informer is then keyed by one string in their caches, indexes and work
+    /// queues, instead of a new one per use.
+    /// </summary>
+    public string CacheKey() => _key ??= string.IsNullOrEmpty(_namespace) ? _name ?? "" : _namespace + "/" + _name;
 
     public string? Label(string key) => Labels is not null && Labels.TryGetValue(key, out var v) ? v : null;
     public string? Annotation(string key) => Annotations is not null && Annotations.TryGetValue(key, out var v) ? v : null;

@@ -23,8 +23,9 @@ public static class SharedContainers
         [new StringMapConverter(), new QuantityMapConverter(), new StringListConverter()];
 
     /// <summary>The container in <paramref name="made"/>'s slot if it is equal, else <paramref name="made"/> (which takes the
-    /// slot). Big containers are rarely equal to another object's, and are returned as they are.</summary>
-    private static T Share<T>(T made, int count, int contentHash, Func<T, T, bool> equal) where T : class
+    /// slot). Big containers are rarely equal to another object's, and are returned as they are. Also for other
+    /// never-changed containers read from stored objects (the API cache's label maps).</summary>
+    public static T Share<T>(T made, int count, int contentHash, Func<T, T, bool> equal) where T : class
     {
         if (count > MaxEntries) return made;
         ref object? slot = ref Table[HashCode.Combine(typeof(T), contentHash) & (Slots - 1)];

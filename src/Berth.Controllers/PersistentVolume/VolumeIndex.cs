@@ -11,8 +11,10 @@ namespace Berth.Controllers.PersistentVolumes;
 /// <item>Candidates (no claimRef, phase Available, no deletionTimestamp) are grouped by (class, access-mode set,
 /// volumeMode); each group is a list sorted by capacity then name, so a search starts with a binary search at the
 /// first volume with capacity ≥ request and, without a selector, takes the first volume it meets.</item>
-/// <item>Volumes with a claimRef are kept in a map claim key ("namespace/name") → volumes, so a claim finds the
-/// volumes pre-bound to it directly, whatever their class or phase.</item>
+/// <item>Volumes with a claimRef are kept in a map claim (namespace, name) → volumes, so a claim finds the
+/// volumes pre-bound to it directly, whatever their class or phase. A claim almost always has one volume: the map
+/// holds that entry itself, and a list only for the rare claim named by several (one map entry per bound volume,
+/// keyed by the strings the volume's claimRef already holds, is all a cluster of bound volumes costs here).</item>
 /// </list>
 /// Every other volume (not Available, being deleted, no claimRef) can never be chosen; it is only kept by name.
 /// The index stores the objects it is given and reads them again when matching: do not mutate a volume after
@@ -31,13 +33,14 @@ public sealed class VolumeIndex
         public int Mask { get; } = VolumeMatcher.VolumeModeMask(pv);
         public string Class { get; } = VolumeMatcher.VolumeClass(pv);
         public string Mode { get; } = VolumeMatcher.VolumeMode(pv);
-        public string? ClaimKey { get; } = pv.Spec?.ClaimRef is { } r ? VolumeMatcher.ClaimKey(r.Namespace, r.Name) : null;
+        public ClaimName? Claim { get; } = pv.Spec?.ClaimRef is { } r ? new ClaimName(r.Namespace ?? "", r.Name ?? "") : null;
         public bool Candidate { get; } = pv.Spec?.ClaimRef is null && pv.Metadata.DeletionTimestamp is null
             && pv.Status?.Phase == VolumeConstants.Available;
         public GroupKey Group => new(Class, Mask, Mode);
     }
 
     private readonly record struct GroupKey(string Class, int Mask, string Mode);
+    private readonly record struct ClaimName(string Namespace, string Name);
 
     private static readonly Comparison<Entry> Order = (a, b) => VolumeMatcher.CompareCapacityThenName(a.Capacity, a.Name, b.Capacity, b.Name);
     private static readonly IComparer<Entry> OrderComparer = Comparer<Entry>.Create(Order);
@@ -45,7 +48,7 @@ public sealed class VolumeIndex
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Entry> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<GroupKey, List<Entry>> _groups = new();
-    private readonly Dictionary<string, List<Entry>> _byClaim = new(StringComparer.Ordinal);
+    private readonly Dictionary<ClaimName, object> _byClaim = new(); // an Entry, or a List<Entry> when several
     private long _examined;
 
     /// <summary>Number of volumes.</summary>
@@ -91,10 +94,11 @@ public sealed class VolumeIndex
                 var i = list.BinarySearch(e, OrderComparer);
                 list.Insert(i >= 0 ? i : ~i, e);
             }
-            if (e.ClaimKey is not null)
+            if (e.Claim is { } claim)
             {
-                if (!_byClaim.TryGetValue(e.ClaimKey, out var list)) _byClaim[e.ClaimKey] = list = [];
-                list.Add(e);
+                if (!_byClaim.TryGetValue(claim, out var held)) _byClaim[claim] = e;
+                else if (held is List<Entry> several) several.Add(e);
+                else _byClaim[claim] = new List<Entry> { (Entry)held, e };
             }
         }
     }
@@ -118,10 +122,14 @@ public sealed class VolumeIndex
             if (i >= 0) list.RemoveAt(i);
             if (list.Count == 0) _groups.Remove(e.Group);
         }
-        if (e.ClaimKey is not null && _byClaim.TryGetValue(e.ClaimKey, out var claimList))
+        if (e.Claim is { } claim && _byClaim.TryGetValue(claim, out var held))
         {
-            claimList.Remove(e);
-            if (claimList.Count == 0) _byClaim.Remove(e.ClaimKey);
+            if (held == e) _byClaim.Remove(claim);
+            else if (held is List<Entry> several)
+            {
+                several.Remove(e);
+                if (several.Count == 1) _byClaim[claim] = several[0];
+            }
         }
     }
 
@@ -147,17 +155,20 @@ public sealed class VolumeIndex
         {
             lock (_lock)
             {
-                _byClaim.TryGetValue(VolumeMatcher.ClaimKey(claim), out var preBound);
+                _byClaim.TryGetValue(new ClaimName(claim.Metadata.Namespace ?? "", claim.Metadata.Name ?? ""), out var preBound);
+                var preBoundSeveral = preBound as List<Entry>;
+                int preBoundCount = preBoundSeveral?.Count ?? (preBound is null ? 0 : 1);
                 foreach (var mask in VolumeMatcher.MaskOrder)
                 {
                     if ((mask & claimMask) != claimMask) continue;
 
                     // Pre-bound to this claim: returned at once, class/selector/phase not checked.
-                    if (preBound is not null)
+                    if (preBoundCount > 0)
                     {
                         Entry? best = null;
-                        foreach (var e in preBound)
+                        for (int k = 0; k < preBoundCount; k++)
                         {
+                            var e = preBoundSeveral is null ? (Entry)preBound! : preBoundSeveral[k];
                             if (e.Mask != mask) continue;
                             examined++;
                             if (excluded is not null && excluded.Contains(e.Name)) continue;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 
 namespace Berth.Server.Hosting;
@@ -8,7 +9,9 @@ namespace Berth.Server.Hosting;
 /// keeps those freed regions committed until later collections decommit them step by step — collections that an idle
 /// server no longer makes. So: every few seconds, if little was allocated since the last look (the server is quiet) and
 /// the GC holds noticeably more committed memory than after the last trim, one aggressive full collection (compacting,
-/// decommitting every free region). Go's runtime does the same with its background scavenger.
+/// decommitting every free region). Go's runtime does the same with its background scavenger. Then the same for native
+/// memory: glibc's malloc keeps what SQLite, OpenSSL and the runtime freed in its per-thread arenas, and gives it back
+/// only when asked (<c>malloc_trim</c>).
 /// </summary>
 public sealed class MemoryTrimmer : IAsyncDisposable
 {
@@ -34,6 +37,7 @@ public sealed class MemoryTrimmer : IAsyncDisposable
     {
         long lastAllocated = GC.GetTotalAllocatedBytes();
         long afterTrim = 0;
+        long nativeTrimmed = Environment.TickCount64;
         using var timer = new PeriodicTimer(_interval);
         try
         {
@@ -43,12 +47,22 @@ public sealed class MemoryTrimmer : IAsyncDisposable
                 bool quiet = allocated - lastAllocated <= _quietBytes;
                 lastAllocated = allocated;
                 long committed = GC.GetGCMemoryInfo().TotalCommittedBytes;
-                if (!quiet || committed <= afterTrim + _slackBytes) continue;
+                if (!quiet) continue;
+                if (committed <= afterTrim + _slackBytes)
+                {
+                    // The managed heap is fine, but native memory is freed on its own schedule (connections closing,
+                    // statements finalized): while quiet, hand it back now and then. A trim with nothing to give is cheap.
+                    if (Environment.TickCount64 - nativeTrimmed >= NativeTrimEveryMs) { TrimNativeHeap(); nativeTrimmed = Environment.TickCount64; }
+                    continue;
+                }
 
                 // The large-object heap is compacted only when asked: big arrays of a startup (lists, growing dictionaries)
                 // otherwise leave holes that keep its regions committed.
                 System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
                 GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                GC.WaitForPendingFinalizers(); // what finalizers free (TLS sessions, SQLite statements) is native memory too
+                TrimNativeHeap();
+                nativeTrimmed = Environment.TickCount64;
                 afterTrim = GC.GetGCMemoryInfo().TotalCommittedBytes;
                 lastAllocated = GC.GetTotalAllocatedBytes();
                 _log.LogDebug("memory trimmed: GC committed {Before} MB -> {After} MB", committed >> 20, afterTrim >> 20);
@@ -56,6 +70,20 @@ public sealed class MemoryTrimmer : IAsyncDisposable
         }
         catch (OperationCanceledException) { /* stopping */ }
     }
+
+    private const long NativeTrimEveryMs = 10_000;
+    private static bool _noMallocTrim;
+
+    /// <summary>Returns the free pages of every malloc arena to the kernel; nothing where the C library has no malloc_trim (musl).</summary>
+    private static void TrimNativeHeap()
+    {
+        if (_noMallocTrim || !OperatingSystem.IsLinux()) return;
+        try { MallocTrim(0); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { _noMallocTrim = true; }
+    }
+
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    private static extern int MallocTrim(nuint pad);
 
     public async ValueTask DisposeAsync()
     {

@@ -46,6 +46,7 @@ public sealed class CachedObject
             m = Type.Conversion is null ? Decode(Type.Strategy.ModelType, KubeJson.SharedOptions) : ToModel(Type);
             m.ApiVersion ??= Type.GroupVersion;
             m.Kind ??= Type.Kind;
+            if (m.Metadata.Name == Name) m.Metadata.Name = Name; // one string for the name this object is cached under
             return Interlocked.CompareExchange(ref _shared, m, null) ?? m;
         }
     }
@@ -136,7 +137,7 @@ public sealed class CachedObject
                         reader.Read();
                         pairs.Add(reader.TokenType == JsonTokenType.String ? SharedStringConverter.Read(ref reader) : "");
                     }
-                    labels = new LabelMap(pairs);
+                    labels = LabelMap.Of(pairs);
                 }
                 else reader.Skip();
             }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Diagnostics.CodeAnalysis;
+using Berth.Api.Meta;
 
 namespace Berth.Server.Storage;
 
@@ -11,7 +12,18 @@ public sealed class LabelMap : IReadOnlyDictionary<string, string>
 {
     private readonly string[] _pairs; // key0, value0, key1, value1, …
 
-    public LabelMap(List<string> pairs) => _pairs = pairs.ToArray();
+    private LabelMap(string[] pairs) => _pairs = pairs;
+
+    /// <summary>The map of these pairs. Objects mostly carry the same few label sets, and a map is never changed, so an
+    /// equal map read just before is returned instead of a new one (<see cref="SharedContainers.Share"/>).</summary>
+    public static LabelMap Of(List<string> pairs)
+    {
+        int hash = 0;
+        foreach (var p in pairs) hash = HashCode.Combine(hash, p);
+        return SharedContainers.Share(new LabelMap(pairs.ToArray()), pairs.Count / 2, hash, SameAs);
+    }
+
+    private static readonly Func<LabelMap, LabelMap, bool> SameAs = (a, b) => a._pairs.AsSpan().SequenceEqual(b._pairs);
 
     public int Count => _pairs.Length / 2;
 
