@@ -55,6 +55,11 @@ public sealed class KubeTimeConverter : JsonConverter<DateTimeOffset>
 {
     public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
+        // Fast path, no string: what Kubernetes writes ("…Z") through the reader's own ISO 8601 parser. Without a zone the
+        // reader would assume local time where we assume UTC, so anything else takes the general parse below.
+        if (reader.TokenType == JsonTokenType.String && !reader.HasValueSequence && !reader.ValueIsEscaped
+            && reader.ValueSpan is [.., (byte)'Z'] && reader.TryGetDateTimeOffset(out var utc))
+            return utc.ToUniversalTime();
         var s = reader.GetString();
         if (s is null || !DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture,
                 System.Globalization.DateTimeStyles.AssumeUniversal, out var t))
@@ -63,7 +68,13 @@ public sealed class KubeTimeConverter : JsonConverter<DateTimeOffset>
     }
 
     public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options)
-        => writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+    {
+        // "s" is yyyy-MM-ddTHH:mm:ss, formatted without parsing a custom pattern on every write.
+        Span<byte> text = stackalloc byte[24];
+        value.UtcDateTime.TryFormat(text, out int n, "s", System.Globalization.CultureInfo.InvariantCulture);
+        text[n++] = (byte)'Z';
+        writer.WriteStringValue(text[..n]);
+    }
 }
 
 /// <summary>metav1.MicroTime: RFC 3339 with microseconds ("2024-01-02T03:04:05.123456Z"), used by Lease and events.k8s.io.</summary>

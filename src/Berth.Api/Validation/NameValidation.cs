@@ -6,7 +6,7 @@ namespace Berth.Api.Validation;
 /// Name rules with Kubernetes' exact messages (apimachinery/pkg/util/validation/validation.go).
 /// Every method returns the list of problems; empty when the value is valid.
 /// </summary>
-public static class NameValidation
+public static partial class NameValidation
 {
     public const int Dns1123LabelMaxLength = 63;
     public const int Dns1123SubdomainMaxLength = 253;
@@ -34,13 +34,20 @@ public static class NameValidation
     private const string CIdentifierFmt = "[A-Za-z_][A-Za-z0-9_]*";
     private const string IdentifierErrMsg = "a valid C identifier must start with alphabetic character or '_', followed by a string of alphanumeric characters or '_'";
 
-    // Go's regexp has no "$ before trailing newline" quirk; \z gives the same exact-match semantics in .NET.
-    private static readonly Regex QualifiedNameRegex = new("^" + QualifiedNameFmt + "\\z", RegexOptions.CultureInvariant);
-    private static readonly Regex LabelValueRegex = new("^" + LabelValueFmt + "\\z", RegexOptions.CultureInvariant);
-    private static readonly Regex Dns1123LabelRegex = new("^" + Dns1123LabelFmt + "\\z", RegexOptions.CultureInvariant);
-    private static readonly Regex Dns1123SubdomainRegex = new("^" + Dns1123SubdomainFmt + "\\z", RegexOptions.CultureInvariant);
-    private static readonly Regex Dns1035LabelRegex = new("^" + Dns1035LabelFmt + "\\z", RegexOptions.CultureInvariant);
-    private static readonly Regex CIdentifierRegex = new("^" + CIdentifierFmt + "\\z", RegexOptions.CultureInvariant);
+    // Go's regexp has no "$ before trailing newline" quirk; \z gives the same exact-match semantics in .NET. Generated at
+    // build time: names and labels are checked on every write, and the interpreter showed in its profile.
+    [GeneratedRegex("^" + QualifiedNameFmt + "\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex QualifiedNameRegex { get; }
+    [GeneratedRegex("^" + LabelValueFmt + "\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex LabelValueRegex { get; }
+    [GeneratedRegex("^" + Dns1123LabelFmt + "\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Dns1123LabelRegex { get; }
+    [GeneratedRegex("^" + Dns1123SubdomainFmt + "\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Dns1123SubdomainRegex { get; }
+    [GeneratedRegex("^" + Dns1035LabelFmt + "\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex Dns1035LabelRegex { get; }
+    [GeneratedRegex("^" + CIdentifierFmt + "\\z", RegexOptions.CultureInvariant)]
+    private static partial Regex CIdentifierRegex { get; }
 
     /// <summary>Errors for a DNS-1123 subdomain (most object names, at most 253 characters).</summary>
     public static IReadOnlyList<string> IsDns1123Subdomain(string value)
