@@ -20,18 +20,30 @@ public static class RequestBody
             await DiscardAsync(req, ct);
             throw ApiException.TooLarge(MaxBytes);
         }
-        using var ms = new MemoryStream();
-        var buf = new byte[16 * 1024];
-        int n;
-        while ((n = await req.Body.ReadAsync(buf, ct)) > 0)
+        if (req.ContentLength is long announced)
         {
-            if (ms.Length + n > MaxBytes)
-            {
-                await DiscardAsync(req, ct);
-                throw ApiException.TooLarge(MaxBytes);
-            }
-            ms.Write(buf, 0, n);
+            // The usual case: the size is known (and enforced by Kestrel), so the body is read straight into its array.
+            var body = new byte[announced];
+            int read = 0, got;
+            while (read < body.Length && (got = await req.Body.ReadAsync(body.AsMemory(read), ct)) > 0) read += got;
+            return read == body.Length ? body : body[..read];
         }
+        using var ms = new MemoryStream();
+        var buf = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int n;
+            while ((n = await req.Body.ReadAsync(buf, ct)) > 0)
+            {
+                if (ms.Length + n > MaxBytes)
+                {
+                    await DiscardAsync(req, ct);
+                    throw ApiException.TooLarge(MaxBytes);
+                }
+                ms.Write(buf, 0, n);
+            }
+        }
+        finally { System.Buffers.ArrayPool<byte>.Shared.Return(buf); }
         return ms.ToArray();
     }
 

@@ -45,10 +45,22 @@ public static class UnknownFields
         }
     }
 
+    /// <summary>The properties that can lead to an <see cref="Extensible"/>: maps of strings, string lists and quantities
+    /// cannot hold unknown fields, and walking them (every label, annotation and access mode) was most of the cost.</summary>
     private static (PropertyInfo, string)[] PropsOf(Type t) => Props.GetOrAdd(t, static t =>
         t.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.GetIndexParameters().Length == 0 && p.Name != nameof(Extensible.Unknown)
-                && (typeof(Extensible).IsAssignableFrom(p.PropertyType) || (typeof(IEnumerable).IsAssignableFrom(p.PropertyType) && p.PropertyType != typeof(string) && p.PropertyType != typeof(byte[]))))
+            .Where(p => p.GetIndexParameters().Length == 0 && p.Name != nameof(Extensible.Unknown) && MayHoldExtensible(p.PropertyType, 0))
             .Select(p => (p, p.GetCustomAttribute<System.Text.Json.Serialization.JsonPropertyNameAttribute>()?.Name ?? System.Text.Json.JsonNamingPolicy.CamelCase.ConvertName(p.Name)))
             .ToArray());
+
+    private static bool MayHoldExtensible(Type t, int depth)
+    {
+        if (typeof(Extensible).IsAssignableFrom(t) || t == typeof(object)) return true;
+        if (t == typeof(string) || t == typeof(byte[]) || depth > 4 || !typeof(IEnumerable).IsAssignableFrom(t)) return false;
+        // A collection: what its elements (a map's values) may hold. Non-generic ones may hold anything.
+        var dict = t.GetInterfaces().Append(t).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IDictionary<,>));
+        if (dict is not null) return MayHoldExtensible(dict.GetGenericArguments()[1], depth + 1);
+        var seq = t.GetInterfaces().Append(t).FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IEnumerable<>));
+        return seq is null || MayHoldExtensible(seq.GetGenericArguments()[0], depth + 1);
+    }
 }

@@ -13,6 +13,7 @@ public sealed class ObjectCache : IAsyncDisposable
     private readonly IKeyValueStore _store;
     private readonly ILogger _log;
     private readonly List<(string Prefix, ResourceType Type, ResourceCache Cache)> _caches = new();
+    private readonly Dictionary<string, ResourceCache> _byPrefix = new(StringComparer.Ordinal); // every request looks its cache up
     private readonly CancellationTokenSource _stop = new();
     private Task? _feed;
     private long _revision;
@@ -39,7 +40,10 @@ public sealed class ObjectCache : IAsyncDisposable
     {
         var all = await _store.ListAsync("/registry/", 0, ct);
         for (int i = 0; i < _caches.Count; i++)
+        {
             _caches[i] = (_caches[i].Prefix, _caches[i].Type, new ResourceCache(WindowSize, all.Revision));
+            _byPrefix[_caches[i].Prefix] = _caches[i].Cache;
+        }
         // Building the served form (copy + one scan per object) is most of a cold start's work: spread it over the cores.
         var items = all.Items;
         var built = new CachedObject?[items.Count];
@@ -57,10 +61,7 @@ public sealed class ObjectCache : IAsyncDisposable
     }
 
     public ResourceCache For(ResourceType t)
-    {
-        foreach (var c in _caches) if (c.Prefix == t.StoragePrefix) return c.Cache;
-        throw new InvalidOperationException("no cache for " + t.Plural);
-    }
+        => _byPrefix.TryGetValue(t.StoragePrefix, out var cache) ? cache : throw new InvalidOperationException("no cache for " + t.Plural);
 
     private (string Prefix, ResourceType Type, ResourceCache Cache)? Find(string key)
     {
