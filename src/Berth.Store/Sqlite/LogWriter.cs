@@ -4,23 +4,26 @@ namespace Berth.Store.Sqlite;
 
 /// <summary>
 /// The single writer (group commit). A dedicated thread drains the queue and commits all pending writes in one
-/// transaction, so one fsync covers many writes. Compare-and-swap checks run here against the in-memory index of live
-/// keys plus the effects of earlier writes of the same batch. Revisions are assigned here (last + 1). After a commit the
+/// transaction, so one fsync covers many writes. Compare-and-swap checks run here against the effects of earlier writes
+/// of the same batch, then the in-memory index of keys this writer has seen, then the key's latest row on disk (read
+/// once, then kept in the index). The index fills as keys are written instead of being loaded whole at start: a store of
+/// thousands of objects that are only read (the API server's cache holds them all anyway) keeps no second copy of
+/// their keys here, and a cold start need not scan the log before the first write. Revisions are assigned here (last + 1). After a commit the
 /// index is updated, events are published to watchers in revision order, and only then the callers' tasks complete.
 /// A failed transaction fails every write of its batch and leaves the index and revision unchanged.
 /// </summary>
 internal sealed class LogWriter
 {
     readonly SqliteConnection _conn;
-    Dictionary<string, IndexEntry> _index = null!; // loaded by the writer thread before its first batch
+    readonly Dictionary<string, IndexEntry> _index = new(StringComparer.Ordinal); // live keys written or looked up since start
     readonly Dictionary<string, OverlayEntry> _overlay = new(StringComparer.Ordinal);
     readonly List<StoreEvent> _events = [];
     readonly List<PendingWrite> _batch = [];
     readonly WatchHub _hub;
     readonly int _maxBatch;
 
-    readonly SqliteCommand _insert, _readValue, _compact;
-    readonly SqliteParameter _pId, _pName, _pCreated, _pDeleted, _pCreateRev, _pPrevRev, _pValue, _pReadId, _pFrom, _pTo;
+    readonly SqliteCommand _insert, _readValue, _readLatest, _compact;
+    readonly SqliteParameter _pId, _pName, _pCreated, _pDeleted, _pCreateRev, _pPrevRev, _pValue, _pReadId, _pLatestName, _pFrom, _pTo;
 
     readonly object _queueLock = new();
     List<PendingWork> _queue = [];
@@ -57,6 +60,11 @@ internal sealed class LogWriter
         _readValue = conn.CreateCommand();
         _readValue.CommandText = "SELECT value FROM log WHERE id = $id;";
         _pReadId = _readValue.Parameters.Add("$id", SqliteType.Integer);
+
+        // A key's latest row (index log_name_id): its revisions if it is live; none or a tombstone if it is not.
+        _readLatest = conn.CreateCommand();
+        _readLatest.CommandText = "SELECT create_revision, id, deleted FROM log WHERE name = $name ORDER BY id DESC LIMIT 1;";
+        _pLatestName = _readLatest.Parameters.Add("$name", SqliteType.Text);
 
         // Compaction of (from, to]: every update/delete row in the range supersedes its previous row (which is below
         // it, so at or below `to`); tombstones in the range go too. Rows superseded by a row above `to` stay, so the
@@ -103,9 +111,6 @@ internal sealed class LogWriter
     {
         try
         {
-            // The live keys' revisions (for compare-and-swap) are read here rather than in Open: a cold start's first
-            // reads (the API server's cache filling) then overlap this scan instead of waiting for it.
-            _index = Schema.LoadIndex(_conn);
             while (true)
             {
                 lock (_queueLock)
@@ -143,6 +148,7 @@ internal sealed class LogWriter
     {
         _insert.Dispose();
         _readValue.Dispose();
+        _readLatest.Dispose();
         _compact.Dispose();
         try { Schema.Exec(_conn, "PRAGMA wal_checkpoint(TRUNCATE);"); }
         catch (SqliteException) { /* best effort: the WAL is replayed on the next open */ }
@@ -187,6 +193,7 @@ internal sealed class LogWriter
             {
                 _insert.Transaction = tx;
                 _readValue.Transaction = tx;
+                _readLatest.Transaction = tx;
                 for (int i = 0; i < _batch.Count; i++) Apply(_batch[i], ref revision);
                 tx.Commit();
             }
@@ -269,12 +276,20 @@ internal sealed class LogWriter
     bool TryGetLive(string key, out OverlayEntry entry)
     {
         if (_overlay.TryGetValue(key, out entry)) return entry.Live;
-        if (_index.TryGetValue(key, out IndexEntry e))
+        if (!_index.TryGetValue(key, out IndexEntry e))
         {
-            entry = new OverlayEntry(true, e.CreateRevision, e.ModRevision, null);
-            return true;
+            // Not written in this batch (the overlay would have it), so the row read is committed state: safe to keep
+            // even if this batch rolls back. An absent key is not remembered; its create adds it.
+            _pLatestName.Value = key;
+            using (SqliteDataReader r = _readLatest.ExecuteReader())
+            {
+                if (!r.Read() || r.GetInt64(2) != 0) return false;
+                e = new IndexEntry(r.GetInt64(0), r.GetInt64(1));
+            }
+            _index[key] = e;
         }
-        return false;
+        entry = new OverlayEntry(true, e.CreateRevision, e.ModRevision, null);
+        return true;
     }
 
     /// <summary>The live value of a key: from this batch if written in it, else its latest row.</summary>

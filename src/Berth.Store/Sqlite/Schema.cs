@@ -108,20 +108,6 @@ internal static class Schema
         using var cmd = new SqliteCommand(sql, conn);
         cmd.ExecuteNonQuery();
     }
-
-    /// <summary>Loads the live keys (latest row per name that is not a tombstone) with their create/mod revisions.</summary>
-    public static Dictionary<string, IndexEntry> LoadIndex(SqliteConnection conn)
-    {
-        var index = new Dictionary<string, IndexEntry>(StringComparer.Ordinal);
-        using var cmd = new SqliteCommand("""
-            SELECT l.name, l.create_revision, l.id FROM log l
-            JOIN (SELECT MAX(id) AS mid FROM log GROUP BY name) m ON l.id = m.mid
-            WHERE l.deleted = 0;
-            """, conn);
-        using var r = cmd.ExecuteReader();
-        while (r.Read()) index[r.GetString(0)] = new IndexEntry(r.GetInt64(1), r.GetInt64(2));
-        return index;
-    }
 }
 
 /// <summary>A live key's revisions, kept in memory by the writer for compare-and-swap checks.</summary>
