@@ -52,7 +52,7 @@ public sealed class NodeAgent
             FieldSelector = "spec.nodeName=" + NodeName,
             ResyncPeriod = _opts.PodResync,
         }, _log);
-        _claims = new SharedInformer<PersistentVolumeClaim>(client, null, null, _log);
+        _claims = _opts.SharedInformers?.For<PersistentVolumeClaim>() ?? new SharedInformer<PersistentVolumeClaim>(client, null, null, _log);
         _pods.AddIndex(ClaimsIndex, p => ClaimsOf(p).Select(c => p.Metadata.Namespace + "/" + c));
         _resolver = new PodLaunchResolver(client);
         _workers = new PodWorkers(this, _log);

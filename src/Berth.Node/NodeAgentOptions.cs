@@ -33,4 +33,7 @@ public sealed record NodeAgentOptions
     /// <summary>The kubelet API for logs, exec and port-forward (served while the agent runs, its port published in the
     /// Node's status); null serves none and publishes port 10250.</summary>
     public Streaming.KubeletServerOptions? KubeletServer { get; init; }
+    /// <summary>In one process with the controllers: their informers, whose claim cache the agent then shares instead of
+    /// keeping a second copy of every claim. Null (an agent on its own): the agent watches claims itself.</summary>
+    public Berth.Client.InformerFactory? SharedInformers { get; init; }
 }

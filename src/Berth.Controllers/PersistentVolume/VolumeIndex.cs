@@ -25,18 +25,20 @@ namespace Berth.Controllers.PersistentVolumes;
 /// </summary>
 public sealed class VolumeIndex
 {
+    /// <summary>A volume as the index files it. Only what searches compare on every step is stored (capacity, modes);
+    /// the rest is read from the volume, which never changes once upserted: there is one entry per volume in each
+    /// index (the PV controller's and the scheduler's), so each field here costs twice the number of volumes.</summary>
     private sealed class Entry(PersistentVolume pv)
     {
         public PersistentVolume Pv { get; } = pv;
-        public string Name { get; } = pv.Metadata.Name ?? "";
         public Quantity Capacity { get; } = VolumeMatcher.VolumeCapacity(pv);
         public int Mask { get; } = VolumeMatcher.VolumeModeMask(pv);
-        public string Class { get; } = VolumeMatcher.VolumeClass(pv);
-        public string Mode { get; } = VolumeMatcher.VolumeMode(pv);
-        public ClaimName? Claim { get; } = pv.Spec?.ClaimRef is { } r ? new ClaimName(r.Namespace ?? "", r.Name ?? "") : null;
         public bool Candidate { get; } = pv.Spec?.ClaimRef is null && pv.Metadata.DeletionTimestamp is null
             && pv.Status?.Phase == VolumeConstants.Available;
-        public GroupKey Group => new(Class, Mask, Mode);
+        public string Name => Pv.Metadata.Name ?? "";
+        public string Mode => VolumeMatcher.VolumeMode(Pv);
+        public ClaimName? Claim => Pv.Spec?.ClaimRef is { } r ? new ClaimName(r.Namespace ?? "", r.Name ?? "") : null;
+        public GroupKey Group => new(VolumeMatcher.VolumeClass(Pv), Mask, Mode);
     }
 
     private readonly record struct GroupKey(string Class, int Mask, string Mode);

@@ -175,7 +175,7 @@ public sealed class InProcessClient : IApiClient
     private async Task<(CacheWatcher? Watcher, List<CachedObject>? Initial, Status? Gone)> StartWatchAsync(ResourceType t, string? ns, WatchRequest req, CancellationToken ct)
     {
         var filter = SelectorFilter.Build(t, req.LabelSelector, req.FieldSelector);
-        var prefix = t.Namespaced && ns is not null ? t.StoragePrefix + ns + "/" : t.StoragePrefix;
+        var prefix = ResourceStore.CachePrefixOf(t, ns);
         Func<CachedObject, bool> scoped = o => o.Key.StartsWith(prefix, StringComparison.Ordinal) && filter(o);
         var cache = _store.Cache.For(t);
         await _store.Cache.SyncAsync(ct);

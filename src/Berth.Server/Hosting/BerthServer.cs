@@ -225,11 +225,11 @@ public sealed class BerthServer : IAsyncDisposable
             podNetwork = net.Network;
         }
         await manager.StartInformersAsync();
-        if (On(ControllerNames.NodeAgent)) StartNodeAgent(manager.Client, logs, kubelet, podNetwork);
+        if (On(ControllerNames.NodeAgent)) StartNodeAgent(manager, logs, kubelet, podNetwork);
     }
 
     /// <summary>The local node: the kubelet's part, with the pod runtime chosen on the command line.</summary>
-    private void StartNodeAgent(IApiClient client, ILoggerFactory logs, KubeletServerOptions kubelet, IPodNetwork? podNetwork)
+    private void StartNodeAgent(ControllerManager manager, ILoggerFactory logs, KubeletServerOptions kubelet, IPodNetwork? podNetwork)
     {
         var log = logs.CreateLogger("node-agent");
         Berth.Kubelet.Runc.ProcessRuntime? process = null;
@@ -238,8 +238,9 @@ public sealed class BerthServer : IAsyncDisposable
             try { process = Berth.Kubelet.Runc.ProcessRuntimeFactory.Create(Options.DataDir, podNetwork, logs.CreateLogger("runtime")); }
             catch (InvalidOperationException e) { throw new StartupException(e.Message, e); }
         }
-        var agent = new NodeAgent(client, new NodeAgentOptions
+        var agent = new NodeAgent(manager.Client, new NodeAgentOptions
         {
+            SharedInformers = manager.Informers,
             Runtime = process,
             KubeletServer = kubelet,
             StopDelay = TimeSpan.FromMilliseconds(500), // simulated pods: see SimulatedRuntimeOptions.StopDelay

@@ -24,7 +24,7 @@ public sealed class WatchStream(ResourceStore store, ResourceType type, string? 
     {
         _table = MediaTypes.Choose(ctx.Request.Headers.Accept, tableAllowed: true) == OutputFormat.Table;
         var filter = SelectorFilter.Build(type, opts.LabelSelector, opts.FieldSelector);
-        var prefix = type.Namespaced && ns is not null ? type.StoragePrefix + ns + "/" : type.StoragePrefix;
+        var prefix = ResourceStore.CachePrefixOf(type, ns);
         Func<CachedObject, bool> scoped = o => o.Key.StartsWith(prefix, StringComparison.Ordinal) && filter(o);
         var cache = store.Cache.For(type);
 

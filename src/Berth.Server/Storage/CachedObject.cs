@@ -18,6 +18,9 @@ public sealed class CachedObject
     private KubeObject? _shared;
 
     public required ResourceType Type { get; init; }
+    /// <summary>The key within its resource's cache: "namespace/name", or the name of a cluster-scoped object (the store's
+    /// key without the resource's prefix; <see cref="ResourceStore.CacheKeyOf"/>). Also the key every informer in the
+    /// process files the shared model under.</summary>
     public required string Key { get; init; }
     public required string Namespace { get; init; }
     public required string Name { get; init; }
@@ -46,7 +49,9 @@ public sealed class CachedObject
             m = Type.Conversion is null ? Decode(Type.Strategy.ModelType, KubeJson.SharedOptions) : ToModel(Type);
             m.ApiVersion ??= Type.GroupVersion;
             m.Kind ??= Type.Kind;
-            if (m.Metadata.Name == Name) m.Metadata.Name = Name; // one string for the name this object is cached under
+            // One string for the name and one for the key this object is cached under, in the cache and in every informer.
+            if (m.Metadata.Name == Name) m.Metadata.Name = Name;
+            m.Metadata.ShareCacheKey(Key);
             return Interlocked.CompareExchange(ref _shared, m, null) ?? m;
         }
     }
@@ -95,14 +100,14 @@ public sealed class CachedObject
         value[(metadataStart + 1)..].CopyTo(json.AsSpan(metadataStart + 1 + rv.Length));
 
         var rest = kv.Key.AsSpan(type.StoragePrefix.Length);
-        string ns = "", name;
+        string ns = "", name, key;
         int slash = type.Namespaced ? rest.IndexOf('/') : -1;
-        if (slash >= 0) { ns = SharedStringConverter.Share(rest[..slash]); name = rest[(slash + 1)..].ToString(); }
-        else name = rest.ToString();
+        if (slash >= 0) { ns = SharedStringConverter.Share(rest[..slash]); name = rest[(slash + 1)..].ToString(); key = rest.ToString(); }
+        else key = name = rest.ToString();
 
         return new CachedObject
         {
-            Type = type, Key = kv.Key, Namespace = ns, Name = name, Json = json,
+            Type = type, Key = key, Namespace = ns, Name = name, Json = json,
             ModRevision = kv.ModRevision, CreateRevision = kv.CreateRevision, Labels = labels,
             RvSplice = (metadataStart + 1, rv.Length),
         };

@@ -58,7 +58,7 @@ public sealed class EventExpiry : IAsyncDisposable
     public async Task<int> SweepAsync(CancellationToken ct = default)
     {
         var now = _store.Clock.GetUtcNow();
-        var live = _store.Cache.For(_events).List(_events.StoragePrefix);
+        var live = _store.Cache.For(_events).List("");
         var expired = new List<CachedObject>();
         var keys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var item in live)

@@ -46,16 +46,16 @@ public sealed class ObjectCache : IAsyncDisposable
         }
         // Building the served form (copy + one scan per object) is most of a cold start's work: spread it over the cores.
         var items = all.Items;
-        var built = new CachedObject?[items.Count];
+        var built = new (CachedObject Object, ResourceCache Cache)?[items.Count];
         Parallel.For(0, items.Count, new ParallelOptions { CancellationToken = ct }, i =>
         {
             var c = Find(items[i].Key);
             if (c is null) return;
-            try { built[i] = CachedObject.FromStore(c.Value.Type, items[i]); }
+            try { built[i] = (CachedObject.FromStore(c.Value.Type, items[i]), c.Value.Cache); }
             catch (Exception e) { _log.LogError("skipping undecodable object {Key}: {Error}", items[i].Key, e.Message); }
         });
-        foreach (var obj in built)
-            if (obj is not null) Find(obj.Key)!.Value.Cache.Load(obj);
+        foreach (var b in built)
+            if (b is { } loaded) loaded.Cache.Load(loaded.Object);
         _revision = all.Revision;
         _feed = Task.Run(() => FeedAsync(all.Revision, _stop.Token));
     }
@@ -99,13 +99,10 @@ public sealed class ObjectCache : IAsyncDisposable
 
     private static CacheEvent ToCacheEvent(ResourceType t, ResourceCache cache, StoreEvent ev)
     {
-        var prev = cache.Get(ev.Current.Key);
-        if (ev.Type == StoreEventType.Delete)
-        {
-            // The deleted object is reported with the revision of the delete, as etcd3 watchers do.
-            return new CacheEvent(WatchEventType.Deleted, CachedObject.FromStore(t, ev.Current), prev, ev.Revision);
-        }
         var obj = CachedObject.FromStore(t, ev.Current);
+        var prev = cache.Get(obj.Key);
+        // The deleted object is reported with the revision of the delete, as etcd3 watchers do.
+        if (ev.Type == StoreEventType.Delete) return new CacheEvent(WatchEventType.Deleted, obj, prev, ev.Revision);
         return new CacheEvent(prev is null ? WatchEventType.Added : WatchEventType.Modified, obj, prev, ev.Revision);
     }
 

@@ -31,11 +31,14 @@ public sealed class ResourceStore
 
     public ObjectCache Cache => _cache;
 
-    public static string KeyOf(ResourceType t, string? ns, string name)
-        => t.Namespaced ? t.StoragePrefix + ns + "/" + name : t.StoragePrefix + name;
+    /// <summary>The object's key in the store: the resource's storage prefix, then <see cref="CacheKeyOf"/>.</summary>
+    public static string KeyOf(ResourceType t, string? ns, string name) => t.StoragePrefix + CacheKeyOf(t, ns, name);
 
-    private static string PrefixOf(ResourceType t, string? ns)
-        => t.Namespaced && !string.IsNullOrEmpty(ns) ? t.StoragePrefix + ns + "/" : t.StoragePrefix;
+    /// <summary>The object's key in its resource's cache (<see cref="CachedObject.Key"/>): "namespace/name", or the name.</summary>
+    public static string CacheKeyOf(ResourceType t, string? ns, string name) => t.Namespaced ? ns + "/" + name : name;
+
+    /// <summary>The cache keys of a namespace's objects start with this ("" for all namespaces or a cluster-scoped kind).</summary>
+    public static string CachePrefixOf(ResourceType t, string? ns) => t.Namespaced && !string.IsNullOrEmpty(ns) ? ns + "/" : "";
 
     private DateTimeOffset Now()
     {
@@ -48,7 +51,7 @@ public sealed class ResourceStore
     public async Task<CachedObject> GetCachedAsync(ResourceType t, string? ns, string name, CancellationToken ct = default)
     {
         await _cache.SyncAsync(ct);
-        return _cache.For(t).Get(KeyOf(t, ns, name)) ?? throw ApiException.NotFound(t, name);
+        return _cache.For(t).Get(CacheKeyOf(t, ns, name)) ?? throw ApiException.NotFound(t, name);
     }
 
     public async Task<KubeObject> GetAsync(ResourceType t, string? ns, string name, CancellationToken ct = default)
@@ -57,14 +60,14 @@ public sealed class ResourceStore
     public async Task<T?> TryGetAsync<T>(ResourceType t, string? ns, string name, CancellationToken ct = default) where T : KubeObject
     {
         await _cache.SyncAsync(ct);
-        return _cache.For(t).Get(KeyOf(t, ns, name))?.ToModel(t) as T;
+        return _cache.For(t).Get(CacheKeyOf(t, ns, name))?.ToModel(t) as T;
     }
 
     /// <summary>Every object of a kind (in one namespace, or all), decoded; for admission and bootstrap, not for hot paths.</summary>
     public async Task<List<T>> ListModelsAsync<T>(ResourceType t, string? ns, CancellationToken ct = default) where T : KubeObject
     {
         await _cache.SyncAsync(ct);
-        var items = _cache.For(t).List(PrefixOf(t, ns));
+        var items = _cache.For(t).List(CachePrefixOf(t, ns));
         var result = new List<T>(items.Count);
         foreach (var i in items) result.Add((T)i.ToModel(t));
         return result;
@@ -75,7 +78,7 @@ public sealed class ResourceStore
     public async Task<ListResult> ListAsync(ResourceType t, string? ns, ListOptions opts, CancellationToken ct = default)
     {
         var filter = SelectorFilter.Build(t, opts.LabelSelector, opts.FieldSelector);
-        var prefix = PrefixOf(t, ns);
+        var prefix = CachePrefixOf(t, ns);
         string? after = null;
         long snapshot = 0;
         if (!string.IsNullOrEmpty(opts.Continue))
@@ -190,7 +193,7 @@ public sealed class ResourceStore
     {
         var nsType = Registry.ByKind("", "v1", "Namespace")!;
         await _cache.SyncAsync(ct);
-        var nsObj = _cache.For(nsType).Get(KeyOf(nsType, null, ns)) ?? throw ApiException.NotFound(nsType, ns);
+        var nsObj = _cache.For(nsType).Get(CacheKeyOf(nsType, null, ns)) ?? throw ApiException.NotFound(nsType, ns);
         if (nsObj.SharedModel.Metadata.DeletionTimestamp is not null)
             throw ApiException.Forbidden($"unable to create new content in namespace {ns} because it is being terminated");
     }
@@ -253,10 +256,11 @@ public sealed class ResourceStore
         string? expectedRv, bool dryRun, CancellationToken ct)
     {
         var key = KeyOf(t, ns, name);
+        var cacheKey = CacheKeyOf(t, ns, name);
         for (int attempt = 0; ; attempt++)
         {
             await _cache.SyncAsync(ct);
-            var current = _cache.For(t).Get(key) ?? throw ApiException.NotFound(t, name);
+            var current = _cache.For(t).Get(cacheKey) ?? throw ApiException.NotFound(t, name);
             var old = current.ToModel(t);
             var proposed = replacement is null ? mutate!(current.ToModel(t)) : fromCurrent is null ? replacement : fromCurrent(old, replacement);
             if (expectedRv is not null && expectedRv != old.Metadata.ResourceVersion)
@@ -366,10 +370,11 @@ public sealed class ResourceStore
     public async Task<(KubeObject Object, bool Deleted)> DeleteAsync(ResourceType t, string? ns, string name, DeleteOptions opts, CancellationToken ct = default)
     {
         var key = KeyOf(t, ns, name);
+        var cacheKey = CacheKeyOf(t, ns, name);
         for (int attempt = 0; ; attempt++)
         {
             await _cache.SyncAsync(ct);
-            var current = _cache.For(t).Get(key) ?? throw ApiException.NotFound(t, name);
+            var current = _cache.For(t).Get(cacheKey) ?? throw ApiException.NotFound(t, name);
             var obj = current.ToModel(t);
             var m = obj.Metadata;
             if (opts.PreconditionUid is { Length: > 0 } uid && uid != m.Uid)

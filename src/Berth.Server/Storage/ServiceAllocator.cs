@@ -28,7 +28,7 @@ public sealed class ServiceAllocator
     {
         if (_store is null || _services is null) return [];
         var result = new List<Service>();
-        foreach (var o in _store.Cache.For(_services).List(_services.StoragePrefix)) result.Add((Service)o.ToModel(_services));
+        foreach (var o in _store.Cache.For(_services).List("")) result.Add((Service)o.ToModel(_services));
         return result;
     }
 

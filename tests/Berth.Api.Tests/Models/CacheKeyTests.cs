@@ -44,4 +44,27 @@ public class CacheKeyTests
         Assert.Equal("""{"metadata":{"name":"c","namespace":"default"}}""", json);
         Assert.Equal("default/c", KubeJson.Deserialize<PersistentVolumeClaim>(System.Text.Encoding.UTF8.GetBytes(json)).Metadata.CacheKey());
     }
+
+    [Fact]
+    public void An_equal_key_string_is_taken_over_and_another_is_ignored()
+    {
+        var meta = new ObjectMeta { Namespace = "default", Name = "claim" };
+        var held = string.Concat("default/", "claim");
+        meta.ShareCacheKey(held);
+        Assert.Same(held, meta.CacheKey());
+        meta.ShareCacheKey("default/other");
+        meta.ShareCacheKey("default/clai");
+        meta.ShareCacheKey("defaultXclaim");
+        meta.ShareCacheKey("claim");
+        Assert.Same(held, meta.CacheKey());
+
+        var volume = new ObjectMeta { Name = "pv-1" };
+        var name = string.Concat("pv-", "1");
+        volume.ShareCacheKey("/pv-1");
+        Assert.Equal("pv-1", volume.CacheKey());
+        volume.ShareCacheKey(name);
+        Assert.Same(name, volume.CacheKey());
+        volume.Name = "pv-2";
+        Assert.Equal("pv-2", volume.CacheKey());
+    }
 }

@@ -49,11 +49,23 @@ public class CachedObjectTests
     }
 
     [Fact]
-    public void The_shared_model_is_named_with_the_cache_key_name_string()
+    public void The_shared_model_is_named_and_keyed_with_the_caches_own_strings()
     {
         var c = Claim("www-web-0", "");
+        Assert.Equal("default/www-web-0", c.Key);
         Assert.Same(c.Name, c.SharedModel.Metadata.Name);
-        Assert.Equal("default/www-web-0", c.SharedModel.Metadata.CacheKey());
+        Assert.Same(c.Key, c.SharedModel.Metadata.CacheKey());
         Assert.Equal(c.ModRevision.ToString(), c.SharedModel.Metadata.ResourceVersion);
+    }
+
+    [Fact]
+    public void A_cluster_scoped_object_is_keyed_by_its_name()
+    {
+        var volumes = Registry.ByPath("", "v1", "persistentvolumes")!;
+        var json = Encoding.UTF8.GetBytes("{\"apiVersion\":\"v1\",\"kind\":\"PersistentVolume\",\"metadata\":{\"name\":\"pv-1\"},\"spec\":{}}");
+        var c = CachedObject.FromStore(volumes, new KeyValue(volumes.StoragePrefix + "pv-1", json, 7, 7));
+        Assert.Equal("pv-1", c.Key);
+        Assert.Same(c.Name, c.Key);
+        Assert.Same(c.Key, c.SharedModel.Metadata.CacheKey());
     }
 }
