@@ -21,8 +21,8 @@ public abstract class KubeObject : Extensible
 public sealed class ObjectMeta : Extensible
 {
     private string? _name, _namespace, _key;
-    // Fields most stored objects never have live apart: a cache holds one ObjectMeta per object, and these took a
-    // third of each. The properties read and write them as if they were fields of their own.
+    // Fields most stored objects never have live apart: a cache holds one ObjectMeta per object, and these took ~60 of
+    // its ~190 bytes. The properties read and write them as if they were fields of their own.
     private RareFields? _rare;
 
     private sealed class RareFields

@@ -32,7 +32,8 @@ public sealed class ResourceStore
     public ObjectCache Cache => _cache;
 
     /// <summary>The object's key in the store: the resource's storage prefix, then <see cref="CacheKeyOf"/>.</summary>
-    public static string KeyOf(ResourceType t, string? ns, string name) => t.StoragePrefix + CacheKeyOf(t, ns, name);
+    public static string KeyOf(ResourceType t, string? ns, string name)
+        => t.Namespaced ? t.StoragePrefix + ns + "/" + name : t.StoragePrefix + name;
 
     /// <summary>The object's key in its resource's cache (<see cref="CachedObject.Key"/>): "namespace/name", or the name.</summary>
     public static string CacheKeyOf(ResourceType t, string? ns, string name) => t.Namespaced ? ns + "/" + name : name;

@@ -5,12 +5,13 @@ namespace Berth.Store.Sqlite;
 /// <summary>
 /// The single writer (group commit). A dedicated thread drains the queue and commits all pending writes in one
 /// transaction, so one fsync covers many writes. Compare-and-swap checks run here against the effects of earlier writes
-/// of the same batch, then the in-memory index of keys this writer has seen, then the key's latest row on disk (read
-/// once, then kept in the index). The index fills as keys are written instead of being loaded whole at start: a store of
-/// thousands of objects that are only read (the API server's cache holds them all anyway) keeps no second copy of
-/// their keys here, and a cold start need not scan the log before the first write. Revisions are assigned here (last + 1). After a commit the
-/// index is updated, events are published to watchers in revision order, and only then the callers' tasks complete.
-/// A failed transaction fails every write of its batch and leaves the index and revision unchanged.
+/// of the same batch, then the in-memory index of live keys this writer has seen, then the key's latest row on disk
+/// (read once, then kept in the index). The index fills as keys are written instead of being loaded whole at start: a
+/// store of thousands of objects that are only read (the API server's cache holds them all anyway) keeps no second copy
+/// of their keys here, and a cold start need not scan the log before the first write. Revisions are assigned here
+/// (last + 1). After a commit the index is updated, events are published to watchers in revision order, and only then
+/// the callers' tasks complete. A failed transaction fails every write of its batch and leaves the revision unchanged
+/// and the index holding committed state only.
 /// </summary>
 internal sealed class LogWriter
 {
