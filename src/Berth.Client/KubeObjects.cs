@@ -10,7 +10,7 @@ public static class KubeObjects
     /// <summary>"namespace/name", or "name" for cluster-scoped objects (client-go's MetaNamespaceKeyFunc).</summary>
     public static string KeyOf(KubeObject obj) => obj.Metadata.CacheKey();
 
-    public static string KeyOf(string? ns, string name) => string.IsNullOrEmpty(ns) ? name : ns + "/" + name;
+    public static string KeyOf(string? ns, string name) => ObjectMeta.KeyOf(ns, name);
 
     /// <summary>Splits a key into namespace (null for cluster-scoped) and name.</summary>
     public static (string? Namespace, string Name) SplitKey(string key)

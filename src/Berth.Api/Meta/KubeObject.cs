@@ -56,7 +56,10 @@ public sealed class ObjectMeta : Extensible
     /// instance: an object shared by every informer is then keyed by one string in their caches, indexes and work
     /// queues, instead of a new one per use.
     /// </summary>
-    public string CacheKey() => _key ??= string.IsNullOrEmpty(_namespace) ? _name ?? "" : _namespace + "/" + _name;
+    public string CacheKey() => _key ??= KeyOf(_namespace, _name);
+
+    /// <summary>The key of the object with this namespace and name: "namespace/name", or the name when there is no namespace.</summary>
+    public static string KeyOf(string? ns, string? name) => string.IsNullOrEmpty(ns) ? name ?? "" : ns + "/" + name;
 
     /// <summary>Makes <paramref name="key"/> this object's <see cref="CacheKey"/> if it is equal to it: the API server's
     /// cache already holds that string for the object, and its informers then share it instead of making another.</summary>
