@@ -7,6 +7,9 @@ namespace Berth.Controllers.PersistentVolumes;
 
 public sealed partial class PersistentVolumeController
 {
+    // The claim a sync is given is the informer's shared object, as upstream's: most syncs of a claim write nothing
+    // (a pending claim that still has no volume), so a write copies what it changes, and only then.
+
     private async Task SyncClaimAsync(PersistentVolumeClaim claim, CancellationToken ct)
     {
         if (claim.Status?.Phase == "Lost") return; // terminal, as upstream
@@ -122,20 +125,19 @@ public sealed partial class PersistentVolumeController
         }
         if (pv.Status?.Phase != "Bound") pv = await SetVolumePhaseAsync(pv, "Bound", null, ct);
 
-        bool changed = false;
-        var claimSpec = claim.Spec ??= new PersistentVolumeClaimSpec();
-        if (claimSpec.VolumeName != pv.Metadata.Name)
+        bool setVolumeName = claim.Spec?.VolumeName != pv.Metadata.Name;
+        if (setVolumeName || claim.Metadata.Annotation(Ann.BindCompleted) is null)
         {
-            claimSpec.VolumeName = pv.Metadata.Name;
-            (claim.Metadata.Annotations ??= new())[Ann.BoundByController] = Ann.Yes;
-            changed = true;
+            var copy = KubeObjects.DeepCopy(claim);
+            var annotations = copy.Metadata.Annotations ??= new();
+            if (setVolumeName)
+            {
+                (copy.Spec ??= new PersistentVolumeClaimSpec()).VolumeName = pv.Metadata.Name;
+                annotations[Ann.BoundByController] = Ann.Yes;
+            }
+            annotations[Ann.BindCompleted] = Ann.Yes;
+            claim = await _client.UpdateAsync(copy, ct);
         }
-        if (claim.Metadata.Annotation(Ann.BindCompleted) is null)
-        {
-            (claim.Metadata.Annotations ??= new())[Ann.BindCompleted] = Ann.Yes;
-            changed = true;
-        }
-        if (changed) claim = await _client.UpdateAsync(claim, ct);
         await SetClaimPhaseAsync(claim, "Bound", pv, ct);
         _lastSaid.TryRemove((claim.Metadata.Uid ?? "") + "|FailedBinding", out _);
     }
@@ -175,9 +177,9 @@ public sealed partial class PersistentVolumeController
             && StorageClass.PickDefault(_classes.List()) is { } def)
         {
             // Retroactive default class: the claim was created before any default existed.
-            claim.Spec ??= new PersistentVolumeClaimSpec();
-            claim.Spec.StorageClassName = def.Metadata.Name;
-            await _client.UpdateAsync(claim, ct);
+            var copy = KubeObjects.DeepCopy(claim);
+            (copy.Spec ??= new PersistentVolumeClaimSpec()).StorageClassName = def.Metadata.Name;
+            await _client.UpdateAsync(copy, ct);
             return;
         }
 
@@ -210,10 +212,11 @@ public sealed partial class PersistentVolumeController
         }
         if (claim.Metadata.Annotation(Ann.StorageProvisioner) != provisioner || claim.Metadata.Annotation(Ann.BetaStorageProvisioner) != provisioner)
         {
-            var ann = claim.Metadata.Annotations ??= new();
+            var copy = KubeObjects.DeepCopy(claim);
+            var ann = copy.Metadata.Annotations ??= new();
             ann[Ann.StorageProvisioner] = provisioner;
             ann[Ann.BetaStorageProvisioner] = provisioner;
-            claim = await _client.UpdateAsync(claim, ct);
+            claim = await _client.UpdateAsync(copy, ct);
         }
         Say(claim, EventRecorder.Normal, "ExternalProvisioning",
             $"Waiting for a volume to be created either by the external provisioner '{provisioner}' or manually by the system administrator. If volume creation is delayed, please verify that the provisioner is running and correctly registered.");

@@ -106,7 +106,7 @@ public sealed partial class PersistentVolumeController : Controller, IReclaimHos
             return pv is null ? Task.CompletedTask : SyncVolumeAsync(Newest(pv), ct);
         }
         var claim = _claims.Get(key[4..]);
-        return claim is null ? Task.CompletedTask : SyncClaimAsync(KubeObjects.DeepCopy(claim), ct);
+        return claim is null ? Task.CompletedTask : SyncClaimAsync(claim, ct);
     }
 
     /// <summary>A private copy of the newest version we know of a volume.</summary>
@@ -158,16 +158,18 @@ public sealed partial class PersistentVolumeController : Controller, IReclaimHos
         return await WriteVolumeAsync(pv, status: true, ct);
     }
 
+    /// <summary>Writes the claim's phase (and, binding, the volume's modes and capacity) unless it has them; <paramref name="c"/>
+    /// may be the informer's object and is not changed.</summary>
     private async Task<PersistentVolumeClaim> SetClaimPhaseAsync(PersistentVolumeClaim c, string phase, PersistentVolume? pv, CancellationToken ct)
     {
-        var st = c.Status ??= new PersistentVolumeClaimStatus();
-        bool same = st.Phase == phase;
+        bool same = c.Status?.Phase == phase;
         if (pv is not null)
         {
-            same &= st.AccessModes is not null && st.AccessModes.SequenceEqual(pv.Spec?.AccessModes ?? [])
-                && st.Capacity is not null && st.Capacity.TryGetValue("storage", out var have) && have == VolumeMatcher.VolumeCapacity(pv);
+            same &= c.Status?.AccessModes is { } modes && modes.SequenceEqual(pv.Spec?.AccessModes ?? [])
+                && c.Status.Capacity is { } capacity && capacity.TryGetValue("storage", out var have) && have == VolumeMatcher.VolumeCapacity(pv);
         }
         if (same) return c;
+        var st = c.Status is null ? new PersistentVolumeClaimStatus() : KubeObjects.CopyOf(c.Status);
         st.Phase = phase;
         if (pv is not null)
         {
@@ -175,7 +177,7 @@ public sealed partial class PersistentVolumeController : Controller, IReclaimHos
             st.Capacity = pv.Spec?.Capacity is { } cap ? new Dictionary<string, Quantity>(cap) : null;
         }
         else if (phase == "Lost") { /* upstream keeps the last capacity and modes */ }
-        return await _client.UpdateStatusAsync(c, ct);
+        return await _client.UpdateStatusAsync(KubeObjects.WithStatus(c, st), ct);
     }
 
     /// <summary>Emits an event unless the same was said about this object in the last 15 s (upstream repeats at each resync).</summary>

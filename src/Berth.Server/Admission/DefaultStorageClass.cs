@@ -14,7 +14,7 @@ public sealed class DefaultStorageClass : IAdmissionPlugin
         pvc.Spec ??= new PersistentVolumeClaimSpec();
         if (pvc.Spec.StorageClassName is not null || pvc.Metadata.Annotation(StrategySupport.BetaStorageClassAnnotation) is not null) return;
         var scType = r.Store.Registry.ByKind("storage.k8s.io", "v1", "StorageClass")!;
-        var def = StorageClass.PickDefault(await r.Store.ListModelsAsync<StorageClass>(scType, null, ct));
+        var def = StorageClass.PickDefault(await r.Store.ListSharedModelsAsync<StorageClass>(scType, null, ct));
         if (def is not null) pvc.Spec.StorageClassName = def.Metadata.Name;
     }
 }

@@ -491,8 +491,14 @@ public sealed class ApiHandler
 
     // ------------------------------------------------------------------ responses
 
-    private static Task WriteModelAsync(HttpContext ctx, ResourceType t, int code, KubeObject obj)
-        => WriteBytesAsync(ctx, code, JsonSerializer.SerializeToUtf8Bytes(obj, t.Strategy.ModelType, KubeJson.Options));
+    /// <summary>
+    /// Answers a write with the object it wrote. The cache holds that object's JSON by now (a write returns once the cache
+    /// has caught up), so those bytes are sent rather than encoded again — unless a later write already replaced them, or
+    /// it was a dry run (which stored nothing: the cache holds the object as it was).
+    /// </summary>
+    private Task WriteModelAsync(HttpContext ctx, ResourceType t, int code, KubeObject obj)
+        => WriteBytesAsync(ctx, code, (DryRun(ctx) ? null : _store.CachedJsonOf(t, obj))
+            ?? JsonSerializer.SerializeToUtf8Bytes(obj, t.Strategy.ModelType, KubeJson.Options));
 
     public static Task WriteJsonAsync(HttpContext ctx, int code, JsonNode node)
         => WriteBytesAsync(ctx, code, JsonSerializer.SerializeToUtf8Bytes(node, KubeJson.Options));

@@ -64,13 +64,27 @@ public sealed class ResourceStore
         return _cache.For(t).Get(CacheKeyOf(t, ns, name))?.ToModel(t) as T;
     }
 
-    /// <summary>Every object of a kind (in one namespace, or all), decoded; for admission and bootstrap, not for hot paths.</summary>
-    public async Task<List<T>> ListModelsAsync<T>(ResourceType t, string? ns, CancellationToken ct = default) where T : KubeObject
+    /// <summary>The cache's JSON of <paramref name="written"/> (an object a write of this store returned), or null when the
+    /// cache holds another version of it by now, or the kind is served in another shape than it is stored.</summary>
+    public byte[]? CachedJsonOf(ResourceType t, KubeObject written)
+    {
+        if (t.Conversion is not null || written.Metadata.Name is not { } name
+            || !long.TryParse(written.Metadata.ResourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var rv))
+            return null;
+        var cached = _cache.For(t).Get(CacheKeyOf(t, written.Metadata.Namespace, name));
+        return cached is not null && cached.ModRevision == rv ? cached.Json : null;
+    }
+
+    /// <summary>
+    /// Every object of a kind (in one namespace, or all), as the cache's shared models: read them, never change them.
+    /// Admission reads the StorageClasses on every claim create, and decoding a private copy of each cost more than the rest of the plugin.
+    /// </summary>
+    public async Task<List<T>> ListSharedModelsAsync<T>(ResourceType t, string? ns, CancellationToken ct = default) where T : KubeObject
     {
         await _cache.SyncAsync(ct);
         var items = _cache.For(t).List(CachePrefixOf(t, ns));
         var result = new List<T>(items.Count);
-        foreach (var i in items) result.Add((T)i.ToModel(t));
+        foreach (var i in items) result.Add(t.Conversion is null && i.SharedModel is T shared ? shared : (T)i.ToModel(t));
         return result;
     }
 

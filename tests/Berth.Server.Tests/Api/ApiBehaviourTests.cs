@@ -69,6 +69,39 @@ public sealed class ApiBehaviourTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_write_answers_with_what_it_stored_and_a_dry_run_with_what_it_would_have()
+    {
+        const string path = "/api/v1/namespaces/default/persistentvolumeclaims";
+        var (code, created) = await _t.SendAsync(HttpMethod.Post, path, PvcJson("answered", "2Gi"));
+        Assert.Equal(201, code);
+        var (_, got) = await _t.SendAsync(HttpMethod.Get, path + "/answered");
+        Assert.True(JsonNode.DeepEquals(got, created), $"create answered {created}\nGET reads {got}");
+
+        var changed = created!.DeepClone();
+        changed["metadata"]!["labels"] = new JsonObject { ["tier"] = "gold" };
+        var (putCode, put) = await _t.SendAsync(HttpMethod.Put, path + "/answered", changed.ToJsonString());
+        Assert.Equal(200, putCode);
+        Assert.Equal("gold", put!["metadata"]!["labels"]!["tier"]!.ToString());
+        (_, got) = await _t.SendAsync(HttpMethod.Get, path + "/answered");
+        Assert.True(JsonNode.DeepEquals(got, put), $"update answered {put}\nGET reads {got}");
+
+        // A dry-run update answers with the object it would write, though the stored one (same resourceVersion) is unchanged.
+        var dry = put.DeepClone();
+        dry["metadata"]!["labels"]!["tier"] = "silver";
+        var (dryCode, dryPut) = await _t.SendAsync(HttpMethod.Put, path + "/answered?dryRun=All", dry.ToJsonString());
+        Assert.Equal(200, dryCode);
+        Assert.Equal("silver", dryPut!["metadata"]!["labels"]!["tier"]!.ToString());
+        (_, got) = await _t.SendAsync(HttpMethod.Get, path + "/answered");
+        Assert.True(JsonNode.DeepEquals(got, put), $"after a dry run GET reads {got}");
+
+        // A dry-run create answers with the object and stores nothing.
+        var (dryCreateCode, dryCreated) = await _t.SendAsync(HttpMethod.Post, path + "?dryRun=All", PvcJson("never", "3Gi"));
+        Assert.Equal(201, dryCreateCode);
+        Assert.Equal("3Gi", dryCreated!["spec"]!["resources"]!["requests"]!["storage"]!.ToString());
+        Assert.Equal(404, (await _t.SendAsync(HttpMethod.Get, path + "/never")).Item1);
+    }
+
+    [Fact]
     public async Task Create_assigns_uid_version_timestamp_and_canonical_quantity()
     {
         var (code, body) = await _t.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/persistentvolumeclaims", PvcJson("half", "0.5Gi"));
