@@ -20,6 +20,9 @@ namespace Berth.Client;
 /// best-effort and must not swamp the store); a dropped event still counts towards its Event's count.</item>
 /// </list>
 /// Recording never throws; failures are logged (without the message, which may carry sensitive data).
+/// <para>Events are written by a few lanes at once, each object's always by the same lane (so its count and aggregation
+/// see its events in order): writes in flight together share the store's fsyncs, where one writer paid one fsync per
+/// event and fell seconds behind a burst of new claims.</para>
 /// </summary>
 public sealed class EventRecorder : IAsyncDisposable
 {
@@ -27,6 +30,7 @@ public sealed class EventRecorder : IAsyncDisposable
     public const string Warning = "Warning";
     public static readonly TimeSpan AggregationWindow = TimeSpan.FromMinutes(10);
     private const int MaxCacheEntries = 4096;
+    private const int Lanes = 8;
     /// <summary>Distinct messages of one object, type and reason before they are combined (defaultAggregateMaxEvents).</summary>
     public const int AggregateMaxEvents = 10;
     /// <summary>The spam filter's token bucket per source and object: burst, and seconds per new token (defaultSpamBurst, 1/defaultSpamQPS).</summary>
@@ -39,12 +43,7 @@ public sealed class EventRecorder : IAsyncDisposable
     private readonly KindResolver _kinds;
     private readonly ILogger _log;
     private readonly TimeProvider _clock;
-    private readonly Channel<(Event Ev, TaskCompletionSource? Done)> _queue = Channel.CreateUnbounded<(Event, TaskCompletionSource?)>(new UnboundedChannelOptions { SingleReader = true });
-    // Only the write loop touches these (one reader), so they need no lock.
-    private readonly Dictionary<string, (string Namespace, string Name, int Count, DateTimeOffset First, DateTimeOffset Last)> _seen = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (HashSet<string> Messages, DateTimeOffset Last)> _similar = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (double Tokens, DateTimeOffset Refilled)> _spam = new(StringComparer.Ordinal);
-    private readonly Task _loop;
+    private readonly Lane[] _lanes;
 
     /// <param name="spamBurst">The spam filter's burst (default <see cref="SpamBurst"/>, as upstream).</param>
     public EventRecorder(IApiClient client, string component, string? host = null, ILogger? log = null, TimeProvider? clock = null, KindResolver? kinds = null,
@@ -57,7 +56,8 @@ public sealed class EventRecorder : IAsyncDisposable
         _log = log ?? NullLogger.Instance;
         _clock = clock ?? TimeProvider.System;
         _kinds = kinds ?? KindResolver.Default;
-        _loop = Task.Run(LoopAsync);
+        _lanes = new Lane[Lanes];
+        for (int i = 0; i < Lanes; i++) _lanes[i] = new Lane(this);
     }
 
     public string Component { get; }
@@ -67,7 +67,7 @@ public sealed class EventRecorder : IAsyncDisposable
     public void Event(KubeObject obj, string type, string reason, string message)
     {
         var ev = Build(obj, type, reason, message);
-        if (ev is not null) _queue.Writer.TryWrite((ev, null));
+        if (ev is not null) LaneOf(ev).Queue.Writer.TryWrite((ev, null));
     }
 
     /// <summary>Records an event and waits until it is written (or failed). Never throws.</summary>
@@ -76,7 +76,7 @@ public sealed class EventRecorder : IAsyncDisposable
         var ev = Build(obj, type, reason, message);
         if (ev is null) return;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_queue.Writer.TryWrite((ev, done))) return;
+        if (!LaneOf(ev).Queue.Writer.TryWrite((ev, done))) return;
         try { await done.Task.WaitAsync(ct); } catch (OperationCanceledException) { }
     }
 
@@ -122,19 +122,7 @@ public sealed class EventRecorder : IAsyncDisposable
         }
     }
 
-    private async Task LoopAsync()
-    {
-        await foreach (var (ev, done) in _queue.Reader.ReadAllAsync())
-        {
-            try { await WriteAsync(ev); }
-            catch (Exception e)
-            {
-                var o = ev.InvolvedObject!;
-                _log.LogWarning("failed to record event {Reason} for {Kind} {Namespace}/{Name}: {Error}", ev.Reason, o.Kind, o.Namespace, o.Name, e.Message);
-            }
-            finally { done?.TrySetResult(); }
-        }
-    }
+    private Lane LaneOf(Event ev) => _lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(ObjectKey(ev)) % Lanes)];
 
     private static string EventKey(Event ev) => string.Join("\u0000", ObjectKey(ev), ev.Type, ev.Reason, ev.Message);
 
@@ -145,91 +133,126 @@ public sealed class EventRecorder : IAsyncDisposable
         return string.Join("\u0000", ev.Source?.Component, ev.Source?.Host, o.Kind, o.Namespace, o.Name, o.Uid, o.ApiVersion);
     }
 
-    /// <summary>
-    /// EventAggregate: the event itself while fewer than <see cref="AggregateMaxEvents"/> distinct messages of its
-    /// object, type and reason were seen in the window, else the combined event; and the key its Event is counted under.
-    /// </summary>
-    private (Event Event, string Key) Aggregate(Event ev, DateTimeOffset now)
+    /// <summary>One writer of events, and what it remembers about the objects it writes for.</summary>
+    private sealed class Lane
     {
-        var similarKey = string.Join("\u0000", ObjectKey(ev), ev.Type, ev.Reason, ev.ReportingComponent, ev.ReportingInstance);
-        if (!_similar.TryGetValue(similarKey, out var record) || now - record.Last > AggregationWindow)
-            record = (new HashSet<string>(StringComparer.Ordinal), now);
-        record.Messages.Add(ev.Message ?? "");
-        if (_similar.Count >= MaxCacheEntries && !_similar.ContainsKey(similarKey)) _similar.Clear();
-        _similar[similarKey] = record with { Last = now };
-        if (record.Messages.Count < AggregateMaxEvents) return (ev, EventKey(ev));
-        record.Messages.Remove(record.Messages.First()); // do not grow the set any larger (PopAny)
-        ev.Message = CombinedPrefix + ev.Message;
-        return (ev, similarKey);
-    }
+        private const int MaxLaneEntries = MaxCacheEntries / Lanes;
+        private readonly EventRecorder _recorder;
+        // Only this lane's loop touches these (one reader), so they need no lock.
+        private readonly Dictionary<string, (string Namespace, string Name, int Count, DateTimeOffset First, DateTimeOffset Last)> _seen = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (HashSet<string> Messages, DateTimeOffset Last)> _similar = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, (double Tokens, DateTimeOffset Refilled)> _spam = new(StringComparer.Ordinal);
 
-    /// <summary>EventSourceObjectSpamFilter: whether the source's token bucket for the object has a token left (taking it).</summary>
-    private bool Allowed(Event ev, DateTimeOffset now)
-    {
-        var key = ObjectKey(ev);
-        var (tokens, refilled) = _spam.TryGetValue(key, out var b) ? b : (_spamBurst, now);
-        tokens = Math.Min(_spamBurst, tokens + (now - refilled).TotalSeconds / SpamRefill.TotalSeconds);
-        bool allowed = tokens >= 1;
-        if (allowed) tokens -= 1;
-        if (_spam.Count >= MaxCacheEntries && !_spam.ContainsKey(key)) _spam.Clear();
-        _spam[key] = (tokens, now);
-        return allowed;
-    }
-
-    private async Task WriteAsync(Event ev)
-    {
-        var now = ev.LastTimestamp!.Value;
-        var o = ev.InvolvedObject!;
-        (ev, var key) = Aggregate(ev, now);
-        bool allowed = Allowed(ev, now);
-        if (_seen.TryGetValue(key, out var prior) && now - prior.Last < AggregationWindow)
+        public Lane(EventRecorder recorder)
         {
-            var count = prior.Count + 1;
+            _recorder = recorder;
+            Loop = Task.Run(LoopAsync);
+        }
+
+        public Channel<(Event Ev, TaskCompletionSource? Done)> Queue { get; } =
+            Channel.CreateUnbounded<(Event, TaskCompletionSource?)>(new UnboundedChannelOptions { SingleReader = true });
+        public Task Loop { get; }
+
+        private async Task LoopAsync()
+        {
+            await foreach (var (ev, done) in Queue.Reader.ReadAllAsync())
+            {
+                try { await WriteAsync(ev); }
+                catch (Exception e)
+                {
+                    var o = ev.InvolvedObject!;
+                    _recorder._log.LogWarning("failed to record event {Reason} for {Kind} {Namespace}/{Name}: {Error}", ev.Reason, o.Kind, o.Namespace, o.Name, e.Message);
+                }
+                finally { done?.TrySetResult(); }
+            }
+        }
+
+        /// <summary>
+        /// EventAggregate: the event itself while fewer than <see cref="AggregateMaxEvents"/> distinct messages of its
+        /// object, type and reason were seen in the window, else the combined event; and the key its Event is counted under.
+        /// </summary>
+        private (Event Event, string Key) Aggregate(Event ev, DateTimeOffset now)
+        {
+            var similarKey = string.Join("\u0000", ObjectKey(ev), ev.Type, ev.Reason, ev.ReportingComponent, ev.ReportingInstance);
+            if (!_similar.TryGetValue(similarKey, out var record) || now - record.Last > AggregationWindow)
+                record = (new HashSet<string>(StringComparer.Ordinal), now);
+            record.Messages.Add(ev.Message ?? "");
+            if (_similar.Count >= MaxLaneEntries && !_similar.ContainsKey(similarKey)) _similar.Clear();
+            _similar[similarKey] = record with { Last = now };
+            if (record.Messages.Count < AggregateMaxEvents) return (ev, EventKey(ev));
+            record.Messages.Remove(record.Messages.First()); // do not grow the set any larger (PopAny)
+            ev.Message = CombinedPrefix + ev.Message;
+            return (ev, similarKey);
+        }
+
+        /// <summary>EventSourceObjectSpamFilter: whether the source's token bucket for the object has a token left (taking it).</summary>
+        private bool Allowed(Event ev, DateTimeOffset now)
+        {
+            var key = ObjectKey(ev);
+            var (tokens, refilled) = _spam.TryGetValue(key, out var b) ? b : (_recorder._spamBurst, now);
+            tokens = Math.Min(_recorder._spamBurst, tokens + (now - refilled).TotalSeconds / SpamRefill.TotalSeconds);
+            bool allowed = tokens >= 1;
+            if (allowed) tokens -= 1;
+            if (_spam.Count >= MaxLaneEntries && !_spam.ContainsKey(key)) _spam.Clear();
+            _spam[key] = (tokens, now);
+            return allowed;
+        }
+
+        private async Task WriteAsync(Event ev)
+        {
+            var now = ev.LastTimestamp!.Value;
+            var o = ev.InvolvedObject!;
+            (ev, var key) = Aggregate(ev, now);
+            bool allowed = Allowed(ev, now);
+            if (_seen.TryGetValue(key, out var prior) && now - prior.Last < AggregationWindow)
+            {
+                var count = prior.Count + 1;
+                if (!allowed)
+                {
+                    // Dropped, but counted: the next recorded occurrence carries the total (as eventObserve before the filter).
+                    _seen[key] = prior with { Count = count, Last = now };
+                    return;
+                }
+                var patch = JsonSerializer.Serialize(new Dictionary<string, object?>
+                {
+                    ["count"] = count,
+                    ["lastTimestamp"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+                    ["message"] = ev.Message,
+                });
+                try
+                {
+                    await _recorder._client.PatchAsync<Event>(prior.Namespace, prior.Name, PatchType.Merge, patch);
+                    _seen[key] = prior with { Count = count, Last = now };
+                    _recorder._log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name} (count {Count})", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name, count);
+                    return;
+                }
+                catch (ApiStatusException e) when (e.IsNotFound)
+                {
+                    _seen.Remove(key); // the event was deleted (expired): start a new one
+                }
+            }
             if (!allowed)
             {
-                // Dropped, but counted: the next recorded occurrence carries the total (as eventObserve before the filter).
-                _seen[key] = prior with { Count = count, Last = now };
+                _recorder._log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name} dropped by the spam filter", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name);
                 return;
             }
-            var patch = JsonSerializer.Serialize(new Dictionary<string, object?>
+            Event created;
+            try { created = await _recorder._client.CreateAsync(ev); }
+            catch (ApiStatusException e) when (e.IsAlreadyExists)
             {
-                ["count"] = count,
-                ["lastTimestamp"] = now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
-                ["message"] = ev.Message,
-            });
-            try
-            {
-                await _client.PatchAsync<Event>(prior.Namespace, prior.Name, PatchType.Merge, patch);
-                _seen[key] = prior with { Count = count, Last = now };
-                _log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name} (count {Count})", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name, count);
-                return;
+                ev.Metadata.Name += Random.Shared.Next(16).ToString("x", CultureInfo.InvariantCulture);
+                created = await _recorder._client.CreateAsync(ev);
             }
-            catch (ApiStatusException e) when (e.IsNotFound)
-            {
-                _seen.Remove(key); // the event was deleted (expired): start a new one
-            }
+            if (_seen.Count >= MaxLaneEntries) _seen.Clear();
+            _seen[key] = (created.Metadata.Namespace!, created.Metadata.Name!, created.Count ?? 1, created.FirstTimestamp ?? now, now);
+            _recorder._log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name}", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name);
         }
-        if (!allowed)
-        {
-            _log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name} dropped by the spam filter", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name);
-            return;
-        }
-        Event created;
-        try { created = await _client.CreateAsync(ev); }
-        catch (ApiStatusException e) when (e.IsAlreadyExists)
-        {
-            ev.Metadata.Name += Random.Shared.Next(16).ToString("x", CultureInfo.InvariantCulture);
-            created = await _client.CreateAsync(ev);
-        }
-        if (_seen.Count >= MaxCacheEntries) _seen.Clear();
-        _seen[key] = (created.Metadata.Namespace!, created.Metadata.Name!, created.Count ?? 1, created.FirstTimestamp ?? now, now);
-        _log.LogDebug("event {Type} {Reason} for {Kind} {Namespace}/{Name}", ev.Type, ev.Reason, o.Kind, o.Namespace, o.Name);
     }
 
     /// <summary>Writes what is queued, then stops.</summary>
     public async ValueTask DisposeAsync()
     {
-        _queue.Writer.TryComplete();
-        await _loop;
+        foreach (var lane in _lanes) lane.Queue.Writer.TryComplete();
+        foreach (var lane in _lanes) await lane.Loop;
     }
 }

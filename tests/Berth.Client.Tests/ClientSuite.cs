@@ -449,6 +449,66 @@ public abstract class ClientSuite(ServerFixture fixture, ClientKind kind)
         Assert.DoesNotContain(events, e => e.Reason == "Reason25");
     }
 
+    [Fact]
+    public async Task EventRecorderWritesSeveralObjectsEventsAtOnceAndEachObjectsInOrder()
+    {
+        var ns = await Util.NewNamespaceAsync(C);
+        var subjects = new List<ConfigMap>();
+        for (int i = 0; i < 16; i++) subjects.Add(await C.CreateAsync(Util.Cm(ns, $"s{i}")));
+        // The first event create is held until another has started: one writer at a time would never start a second.
+        var gated = GatedCreates.Wrap(C);
+        await using (var rec = new EventRecorder(gated, "test-controller"))
+        {
+            foreach (var cm in subjects)
+                for (int n = 0; n < 3; n++) rec.Event(cm, EventRecorder.Normal, "Synced", "all good");
+        } // disposing writes what is queued
+        Assert.True(GatedCreates.Of(gated).SecondStartedWhileFirstHeld, "a second event was written while the first was in flight");
+
+        // Each object's three events were seen in order by one writer: one Event counting 3, not several.
+        var events = (await C.ListAsync<Event>(ns)).Items;
+        foreach (var cm in subjects)
+            Assert.Equal(3, Assert.Single(events, e => e.InvolvedObject!.Name == cm.Metadata.Name).Count);
+    }
+
+    /// <summary>An IApiClient that passes everything on, but holds the first CreateAsync until a second one starts (at most 5 s).</summary>
+    public class GatedCreates : System.Reflection.DispatchProxy
+    {
+        private IApiClient _inner = null!;
+        private int _creates;
+        private readonly TaskCompletionSource _second = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        public bool SecondStartedWhileFirstHeld { get; private set; }
+
+        public static IApiClient Wrap(IApiClient inner)
+        {
+            var proxy = Create<IApiClient, GatedCreates>();
+            ((GatedCreates)(object)proxy)._inner = inner;
+            return proxy;
+        }
+
+        public static GatedCreates Of(IApiClient proxy) => (GatedCreates)(object)proxy;
+
+        protected override object? Invoke(System.Reflection.MethodInfo? method, object?[]? args)
+        {
+            if (method!.Name != nameof(IApiClient.CreateAsync)) return method.Invoke(_inner, args);
+            if (Interlocked.Increment(ref _creates) == 1)
+            {
+                var gate = _second.Task.WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(t => SecondStartedWhileFirstHeld = t.IsCompletedSuccessfully);
+                // CreateAsync<T> returns Task<T>: run it after the gate, unwrapped to the same type.
+                var after = typeof(GatedCreates).GetMethod(nameof(After), System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Static)!
+                    .MakeGenericMethod(method.GetGenericArguments());
+                return after.Invoke(null, [gate, (Func<object?>)(() => method.Invoke(_inner, args))]);
+            }
+            _second.TrySetResult();
+            return method.Invoke(_inner, args);
+        }
+
+        private static async Task<T> After<T>(Task gate, Func<object?> call)
+        {
+            await gate;
+            return await (Task<T>)call()!;
+        }
+    }
+
     // ------------------------------------------------------------------ leader election
 
     [Fact]
