@@ -32,8 +32,15 @@ internal static class ApiBench
         }
     }
 
-    public static Task<BerthServer> StartServerAsync(string dataDir)
-        => BerthServer.StartAsync(new ServerOptions { DataDir = dataDir, Listen = "127.0.0.1:0", Runtime = "simulated" }, NullLoggerFactory.Instance);
+    public static Task<BerthServer> StartServerAsync(string dataDir, bool controllers = true)
+        => BerthServer.StartAsync(new ServerOptions
+        {
+            DataDir = dataDir, Listen = "127.0.0.1:0", Runtime = "simulated",
+            DisabledControllers = controllers ? new HashSet<string>() : AllControllers,
+        }, NullLoggerFactory.Instance);
+
+    static readonly HashSet<string> AllControllers = typeof(ControllerNames).GetFields()
+        .Where(f => f.IsLiteral).Select(f => (string)f.GetRawConstantValue()!).ToHashSet();
 
     /// <summary>
     /// An HTTP/1.1 client that trusts only the given CA and sends the bearer token. With <paramref name="maxConnections"/> 1 it holds
