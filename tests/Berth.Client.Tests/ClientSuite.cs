@@ -3,7 +3,6 @@ using Berth.Api.Coordination;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
-using Berth.Tests.Shared;
 
 namespace Berth.Client.Tests;
 
@@ -293,15 +292,11 @@ public abstract class ClientSuite(ServerFixture fixture, ClientKind kind)
     public async Task InformerRelistsOnGoneAndReconcilesCache()
     {
         // A restarted server's watch window starts at its current revision, so resourceVersion "1" is too old (410).
-        var dir = Directory.CreateTempSubdirectory("berth-client-gone-").FullName;
-        string ns;
-        await using (var first = await ServerHarness.StartAsync(dir))
-        {
-            var c1 = first.Client(Kind);
-            ns = await Util.NewNamespaceAsync(c1);
-            foreach (var n in new[] { "keep", "gone", "changed" }) await c1.CreateAsync(Util.Cm(ns, n));
-        }
-        await using var h = await ServerHarness.StartAsync(dir);
+        await using var first = await ServerHarness.StartAsync();
+        var c1 = first.Client(Kind);
+        var ns = await Util.NewNamespaceAsync(c1);
+        foreach (var n in new[] { "keep", "gone", "changed" }) await c1.CreateAsync(Util.Cm(ns, n));
+        await using var h = await first.RestartAsync();
         var real = h.Client(Kind);
         // The first list is reported at resourceVersion "1"; right after it, the world changes.
         var client = new StaleFirstListClient(real, async () =>

@@ -9,16 +9,18 @@ namespace Berth.Client.Tests;
 
 public enum ClientKind { Http, InProcess }
 
-/// <summary>A real Berth server in this process (SQLite in a temp dir, HTTPS on a free loopback port).</summary>
+/// <summary>A real Berth server in this process (SQLite in a temp dir, HTTPS on a free loopback port).
+/// The temp dir it makes is deleted when it is disposed; a data dir passed in belongs to the caller.</summary>
 public sealed class ServerHarness : IAsyncDisposable
 {
+    private bool _ownsDataDir, _disposed;
     public BerthServer Server { get; private set; } = null!;
     public string DataDir { get; private init; } = "";
     private HttpApiClient? _http;
 
     public static async Task<ServerHarness> StartAsync(string? dataDir = null)
     {
-        var h = new ServerHarness { DataDir = dataDir ?? Directory.CreateTempSubdirectory("berth-client-").FullName };
+        var h = new ServerHarness { DataDir = dataDir ?? TempDirectory.Create("berth-client-"), _ownsDataDir = dataDir is null };
         h.Server = await BerthServer.StartAsync(new ServerOptions { DataDir = h.DataDir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.Scheduler, ControllerNames.NodeAgent } }, NullLoggerFactory.Instance);
         return h;
     }
@@ -28,10 +30,24 @@ public sealed class ServerHarness : IAsyncDisposable
         ? _http ??= HttpApiClient.FromKubeconfig(Server.KubeconfigPath)
         : new InProcessClient(Server.Store);
 
+    /// <summary>Stops this server and starts another on the same data dir, which passes to the new one.</summary>
+    public async Task<ServerHarness> RestartAsync()
+    {
+        var owns = _ownsDataDir;
+        _ownsDataDir = false;
+        await DisposeAsync();
+        var next = await StartAsync(DataDir);
+        next._ownsDataDir = owns;
+        return next;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         _http?.Dispose();
         if (Server is not null) await Server.DisposeAsync();
+        if (_ownsDataDir) TempDirectory.Delete(DataDir);
     }
 }
 

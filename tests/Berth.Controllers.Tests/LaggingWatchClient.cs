@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Berth.Api.Meta;
 using Berth.Client;
-using Berth.Tests.Shared;
 
 namespace Berth.Controllers.Tests;
 

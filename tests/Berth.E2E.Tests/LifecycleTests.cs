@@ -9,7 +9,7 @@ public sealed class LifecycleTests
     [Fact]
     public async Task Objects_survive_a_restart_with_the_same_data_dir_and_sigterm_exits_zero()
     {
-        var dir = Directory.CreateTempSubdirectory("berth-restart-").FullName;
+        var dir = TempDirectory.Create("berth-restart-");
         string uid;
         await using (var first = await BerthProcess.StartAsync(dir))
         {
@@ -48,8 +48,9 @@ public sealed class LifecycleTests
     public async Task A_port_in_use_is_a_one_line_error()
     {
         await using var b = await BerthProcess.StartAsync();
-        var dir = Directory.CreateTempSubdirectory("berth-port-").FullName;
+        var dir = TempDirectory.Create("berth-port-");
         var (code, err) = await RunBerthAsync("server", "--data-dir", dir, "--listen", $"127.0.0.1:{b.Port}", "--runtime", "simulated");
+        TempDirectory.Delete(dir);
         Assert.NotEqual(0, code);
         Assert.Contains("address already in use", err);
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -58,9 +59,10 @@ public sealed class LifecycleTests
     [Fact]
     public async Task A_corrupt_store_is_a_one_line_error()
     {
-        var dir = Directory.CreateTempSubdirectory("berth-corrupt-").FullName;
+        var dir = TempDirectory.Create("berth-corrupt-");
         await File.WriteAllTextAsync(Path.Combine(dir, "store.db"), "this is not a database, it is a sentence that fills a page" + new string('x', 5000));
         var (code, err) = await RunBerthAsync("server", "--data-dir", dir, "--listen", $"127.0.0.1:{BerthProcess.FreePort()}");
+        TempDirectory.Delete(dir);
         Assert.NotEqual(0, code);
         Assert.StartsWith("berth: cannot open the store", err.Trim());
         Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -71,6 +73,7 @@ public sealed class LifecycleTests
     {
         var file = Path.GetTempFileName(); // a file where a directory should be
         var (code, err) = await RunBerthAsync("server", "--data-dir", Path.Combine(file, "data"), "--listen", $"127.0.0.1:{BerthProcess.FreePort()}");
+        File.Delete(file);
         Assert.NotEqual(0, code);
         Assert.Contains("is not writable", err);
     }

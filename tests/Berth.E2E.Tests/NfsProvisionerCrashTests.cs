@@ -10,7 +10,7 @@ namespace Berth.E2E.Tests;
 /// </summary>
 public sealed class NfsProvisionerCrashTests : IAsyncLifetime
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("berth-e2e-nfscrash-").FullName;
+    private readonly string _root = TempDirectory.Create("berth-e2e-nfscrash-");
     private GaneshaServer _nfs = null!;
     private BerthProcess _berth = null!;
     private Kubectl _k = null!;
@@ -27,7 +27,7 @@ public sealed class NfsProvisionerCrashTests : IAsyncLifetime
     {
         await _berth.DisposeAsync();
         await _nfs.DisposeAsync();
-        try { Directory.Delete(_root, recursive: true); } catch (IOException) { }
+        TempDirectory.Delete(_root);
     }
 
     private Process StartProvisioner(string? fault)

@@ -7,7 +7,7 @@ namespace Berth.E2E.Tests;
 /// <summary>A real nfs-ganesha (on a free port) and `berth server --nfs-server … --nfs-path … --nfs-port …`.</summary>
 public sealed class NfsServerFixture : IAsyncLifetime
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("berth-e2e-nfs-").FullName;
+    public string Root { get; } = TempDirectory.Create("berth-e2e-nfs-");
     public string Export => Path.Combine(Root, "export");
     public GaneshaServer Nfs { get; private set; } = null!;
     public BerthProcess Berth { get; private set; } = null!;
@@ -28,7 +28,7 @@ public sealed class NfsServerFixture : IAsyncLifetime
     {
         if (Berth is not null) await Berth.DisposeAsync();
         if (Nfs is not null) await Nfs.DisposeAsync();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        TempDirectory.Delete(Root);
     }
 }
 

@@ -7,7 +7,7 @@ namespace Berth.E2E.Tests;
 /// <summary>A real nfs-ganesha on a free port and a plain `berth server --runtime simulated` (static NFS volumes only).</summary>
 public sealed class NfsRecycleFixture : IAsyncLifetime
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("berth-e2e-recycle-").FullName;
+    public string Root { get; } = TempDirectory.Create("berth-e2e-recycle-");
     public string Export => Path.Combine(Root, "export");
     public string GaneshaState => Path.Combine(Root, "ganesha");
     public GaneshaServer Nfs { get; set; } = null!;
@@ -26,7 +26,7 @@ public sealed class NfsRecycleFixture : IAsyncLifetime
     {
         if (Berth is not null) await Berth.DisposeAsync();
         if (Nfs is not null) await Nfs.DisposeAsync();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        TempDirectory.Delete(Root);
     }
 }
 

@@ -12,7 +12,7 @@ namespace Berth.E2E.Tests;
 /// </summary>
 public sealed class ProcessServerFixture : IAsyncLifetime
 {
-    public string Root { get; } = Directory.CreateTempSubdirectory("berth-e2e-proc-").FullName;
+    public string Root { get; } = TempDirectory.Create("berth-e2e-proc-");
     public string Export => Path.Combine(Root, "export");
     public GaneshaServer Nfs { get; private set; } = null!;
     public BerthProcess Berth { get; private set; } = null!;
@@ -62,7 +62,7 @@ public sealed class ProcessServerFixture : IAsyncLifetime
             await Berth.DisposeAsync();
         }
         if (Nfs is not null) await Nfs.DisposeAsync();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        TempDirectory.Delete(Root);
     }
 }
 

@@ -29,7 +29,7 @@ public sealed class ProvisionerCrashTests
     [Fact]
     public async Task Crash_after_the_directory_before_the_PV_converges_to_one_PV_and_one_directory()
     {
-        var dataDir = Directory.CreateTempSubdirectory("berth-e2e-crash-").FullName;
+        var dataDir = TempDirectory.Create("berth-e2e-crash-");
         var root = Path.Combine(dataDir, "local-path");
         var faulty = await BerthProcess.StartWithAsync(new BerthProcessOptions
         {

@@ -162,7 +162,7 @@ public sealed class ProvisioningTests(DefaultClassFixture fx) : IClassFixture<De
     public async Task Standalone_provisioner_takes_its_lease_and_provisions_over_https()
     {
         var ns = await NamespaceAsync();
-        var root = Directory.CreateTempSubdirectory("berth-e2e-standalone-").FullName;
+        var root = TempDirectory.Create("berth-e2e-standalone-");
         var psi = new ProcessStartInfo(Path.Combine(BerthProcess.RepoRoot, "berth"))
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = BerthProcess.RepoRoot,
@@ -205,7 +205,7 @@ public sealed class ProvisioningTests(DefaultClassFixture fx) : IClassFixture<De
         finally
         {
             if (!p.HasExited) p.Kill(true);
-            try { Directory.Delete(root, recursive: true); } catch (IOException) { }
+            TempDirectory.Delete(root);
         }
     }
 }

@@ -24,14 +24,14 @@ public sealed class ServiceAccountTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _berth.DisposeAsync();
-        foreach (var d in _cleanup) try { Directory.Delete(d, recursive: true); } catch (IOException) { }
+        foreach (var d in _cleanup) TempDirectory.Delete(d);
     }
 
     /// <summary>A copy of the admin kubeconfig whose user carries <paramref name="token"/> instead (kubectl config
     /// set-credentials, as a user would make one).</summary>
     private async Task<string> KubeconfigWithTokenAsync(string token)
     {
-        var dir = Directory.CreateTempSubdirectory("berth-e2e-sa-").FullName;
+        var dir = TempDirectory.Create("berth-e2e-sa-");
         _cleanup.Add(dir);
         var path = Path.Combine(dir, "kubeconfig");
         File.Copy(_berth.Kubeconfig, path);
@@ -87,7 +87,7 @@ public sealed class ServiceAccountTests : IAsyncLifetime
 
     private string NewRoot()
     {
-        var root = Directory.CreateTempSubdirectory("berth-e2e-sa-root-").FullName;
+        var root = TempDirectory.Create("berth-e2e-sa-root-");
         _cleanup.Add(root);
         return root;
     }

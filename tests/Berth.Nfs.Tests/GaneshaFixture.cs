@@ -24,6 +24,6 @@ public sealed class GaneshaFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (Server is not null) await Server.DisposeAsync();
-        try { Directory.Delete(Root, recursive: true); } catch (IOException) { }
+        TempDirectory.Delete(Root);
     }
 }

@@ -16,7 +16,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _dir = Directory.CreateTempSubdirectory("berth-node-").FullName;
+        _dir = TempDirectory.Create("berth-node-");
         Server = await BerthServer.StartAsync(new ServerOptions { DataDir = _dir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.NodeAgent, ControllerNames.Endpoints, ControllerNames.Scheduler } }, NullLoggerFactory.Instance);
         Client = new InProcessClient(Server.Store);
     }
@@ -24,7 +24,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await Server.DisposeAsync();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        TempDirectory.Delete(_dir);
     }
 }
 

@@ -5,9 +5,9 @@ namespace Berth.Kubelet.Tests;
 /// <summary>File-per-address IPAM: no duplicates, restart keeps allocations, stale ones can be freed, round-robin reuse.</summary>
 public sealed class IpAllocatorTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("berth-ipam-").FullName;
+    private readonly string _dir = TempDirectory.Create("berth-ipam-");
 
-    public void Dispose() => Directory.Delete(_dir, true);
+    public void Dispose() => TempDirectory.Delete(_dir);
 
     [Fact]
     public void AllocationsAreUniqueStableAndSurviveARestart()

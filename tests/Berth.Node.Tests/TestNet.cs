@@ -17,7 +17,7 @@ public sealed class TestNet : IAsyncDisposable
     {
         Id = id;
         PodCidr = cidr;
-        StateDir = Directory.CreateTempSubdirectory("berth-net-").FullName;
+        StateDir = TempDirectory.Create("berth-net-");
     }
 
     public string Id { get; }
@@ -130,9 +130,9 @@ public sealed class TestNet : IAsyncDisposable
         if (Directory.Exists("/run/netns"))
             foreach (var ns in Directory.GetFiles("/run/netns", NetnsPrefix + "*"))
                 await HostCommand.RunAsync("ip", ["netns", "del", Path.GetFileName(ns)]);
-        foreach (var dir in _etcNetns) try { Directory.Delete(dir, true); } catch (IOException) { }
+        foreach (var dir in _etcNetns) TempDirectory.Delete(dir);
         await HostCommand.RunAsync("ip", ["link", "del", BridgeName]);
         await ServiceProxy.RemoveAllAsync(RuleOptions);
-        try { Directory.Delete(StateDir, true); } catch (IOException) { }
+        TempDirectory.Delete(StateDir);
     }
 }

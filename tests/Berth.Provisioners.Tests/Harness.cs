@@ -18,7 +18,7 @@ namespace Berth.Provisioners.Tests;
 public sealed class ServerFixture : IAsyncLifetime
 {
     public BerthServer Server { get; private set; } = null!;
-    public string DataDir { get; } = Directory.CreateTempSubdirectory("berth-prov-").FullName;
+    public string DataDir { get; } = TempDirectory.Create("berth-prov-");
     public IApiClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -38,7 +38,7 @@ public sealed class ServerFixture : IAsyncLifetime
     public async Task DisposeAsync()
     {
         if (Server is not null) await Server.DisposeAsync();
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        TempDirectory.Delete(DataDir);
     }
 }
 

@@ -9,13 +9,13 @@ namespace Berth.Provisioners.Tests;
 /// <summary>The local-path backend alone: directory naming and mode, idempotence, and deletion that never leaves the root.</summary>
 public sealed class LocalPathProvisionerTests : IDisposable
 {
-    private readonly string _base = Directory.CreateTempSubdirectory("berth-lp-").FullName;
+    private readonly string _base = TempDirectory.Create("berth-lp-");
     private string Root => Path.Combine(_base, "root");
     private string Outside => Path.Combine(_base, "outside");
 
     public void Dispose()
     {
-        try { Directory.Delete(_base, recursive: true); } catch (IOException) { }
+        TempDirectory.Delete(_base);
     }
 
     private LocalPathProvisioner Make() => new(new LocalPathOptions { Root = Root, NodeName = "node-a" });

@@ -24,7 +24,7 @@ public sealed class Cluster : IAsyncDisposable
     /// <param name="schedulerView">What the scheduler talks through (default: the in-process client itself).</param>
     public static async Task<Cluster> StartAsync(Func<IApiClient, IApiClient>? schedulerView = null)
     {
-        var c = new Cluster { _dir = Directory.CreateTempSubdirectory("berth-sched-").FullName };
+        var c = new Cluster { _dir = TempDirectory.Create("berth-sched-") };
         c._server = await BerthServer.StartAsync(new ServerOptions { DataDir = c._dir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.Scheduler, ControllerNames.NodeAgent } }, NullLoggerFactory.Instance);
         c.Client = new InProcessClient(c._server.Store);
         var client = schedulerView?.Invoke(c.Client) ?? c.Client;
@@ -42,7 +42,7 @@ public sealed class Cluster : IAsyncDisposable
         try { await _running.WaitAsync(TimeSpan.FromSeconds(10)); } catch (Exception) { }
         await _events.DisposeAsync();
         await _server.DisposeAsync();
-        try { Directory.Delete(_dir, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        TempDirectory.Delete(_dir);
     }
 
     // ------------------------------------------------------------------ objects

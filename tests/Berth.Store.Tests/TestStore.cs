@@ -6,11 +6,11 @@ namespace Berth.Store.Tests;
 /// <summary>A temp directory holding a store file; deleted on dispose.</summary>
 public sealed class TempDir : IDisposable
 {
-    public string Path { get; } = Directory.CreateTempSubdirectory("berth-store-test-").FullName;
+    public string Path { get; } = TempDirectory.Create("berth-store-test-");
     public string File(string name = "store.db") => System.IO.Path.Combine(Path, name);
     public void Dispose()
     {
-        try { Directory.Delete(Path, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        TempDirectory.Delete(Path);
     }
 }
 

@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Berth.Api.Core;
 using Berth.Api.Meta;
 using Berth.Client;
-using Berth.Tests.Shared;
 using Berth.Server.Client;
 using Berth.Server.Admission;
 using Berth.Server.Hosting;
@@ -20,7 +19,7 @@ public sealed class ServerFixture : IAsyncLifetime
     private HttpApiClient? _http;
 
     public BerthServer Server { get; private set; } = null!;
-    public string DataDir { get; } = Directory.CreateTempSubdirectory("berth-ctl-").FullName;
+    public string DataDir { get; } = TempDirectory.Create("berth-ctl-");
 
     /// <summary>The in-process client (ResourceStore directly).</summary>
     public IApiClient Client { get; private set; } = null!;
@@ -38,7 +37,7 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         _http?.Dispose();
         if (Server is not null) await Server.DisposeAsync();
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        TempDirectory.Delete(DataDir);
     }
 }
 
@@ -53,7 +52,7 @@ public sealed class BareStoreFixture : IAsyncLifetime
     private SqliteStore? _kv;
     private ObjectCache? _cache;
 
-    public string DataDir { get; } = Directory.CreateTempSubdirectory("berth-ctl-store-").FullName;
+    public string DataDir { get; } = TempDirectory.Create("berth-ctl-store-");
     public IApiClient Client { get; private set; } = null!;
 
     public async Task InitializeAsync()
@@ -73,7 +72,7 @@ public sealed class BareStoreFixture : IAsyncLifetime
     {
         if (_cache is not null) await _cache.DisposeAsync();
         if (_kv is not null) await _kv.DisposeAsync();
-        try { Directory.Delete(DataDir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        TempDirectory.Delete(DataDir);
     }
 }
 

@@ -151,7 +151,7 @@ public sealed class RecycleTests(BareStoreFixture fx) : IClassFixture<BareStoreF
     [Fact]
     public async Task A_scrub_interrupted_by_a_crash_is_finished_after_the_restart()
     {
-        var dir = Directory.CreateTempSubdirectory("berth-recycle-").FullName;
+        var dir = TempDirectory.Create("berth-recycle-");
         try
         {
             for (var i = 0; i < 6; i++) File.WriteAllText(Path.Combine(dir, $"f{i}"), "data");
@@ -169,6 +169,6 @@ public sealed class RecycleTests(BareStoreFixture fx) : IClassFixture<BareStoreF
             Assert.True(Directory.Exists(dir));
             Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
         }
-        finally { Directory.Delete(dir, recursive: true); }
+        finally { TempDirectory.Delete(dir); }
     }
 }

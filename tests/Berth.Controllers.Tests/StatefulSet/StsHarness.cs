@@ -33,7 +33,7 @@ internal sealed class StsHarness : IAsyncDisposable
 
     public static async Task<StsHarness> StartAsync(bool controller = true)
     {
-        var h = new StsHarness { _dir = Directory.CreateTempSubdirectory("berth-sts-").FullName };
+        var h = new StsHarness { _dir = TempDirectory.Create("berth-sts-") };
         h._server = await BerthServer.StartAsync(new ServerOptions { DataDir = h._dir, Listen = "127.0.0.1:0", DisabledControllers = new HashSet<string> { ControllerNames.StatefulSet, ControllerNames.Scheduler, ControllerNames.NodeAgent } }, NullLoggerFactory.Instance);
         h.Client = new InProcessClient(h._server.Store);
         if (controller) await h.StartControllerAsync();
@@ -250,6 +250,6 @@ internal sealed class StsHarness : IAsyncDisposable
         await StopKubeletAsync();
         await StopControllerAsync();
         await _server.DisposeAsync();
-        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        TempDirectory.Delete(_dir);
     }
 }

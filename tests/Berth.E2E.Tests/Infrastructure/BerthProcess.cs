@@ -46,7 +46,7 @@ public sealed class BerthProcess : IAsyncDisposable
 
     public static async Task<BerthProcess> StartWithAsync(BerthProcessOptions options)
     {
-        var dataDir = options.DataDir ?? Directory.CreateTempSubdirectory("berth-e2e-").FullName;
+        var dataDir = options.DataDir ?? TempDirectory.Create("berth-e2e-");
         var extraArgs = options.DefaultStorageClass ? options.ExtraArgs : [.. options.ExtraArgs, "--no-default-storage-class"];
         var port = FreePort();
         var psi = new ProcessStartInfo(Path.Combine(RepoRoot, "berth"))

@@ -8,14 +8,14 @@ namespace Berth.Kubelet.Tests.Images;
 /// write outside the image.</summary>
 public sealed class ImageImportTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("berth-import-").FullName;
+    private readonly string _dir = TempDirectory.Create("berth-import-");
     private readonly ImageStore _store;
 
     public ImageImportTests() => _store = new ImageStore(Path.Combine(_dir, "images"));
 
     public void Dispose()
     {
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        TempDirectory.Delete(_dir);
     }
 
     private static JsonObject AppConfig() => Config(new JsonObject

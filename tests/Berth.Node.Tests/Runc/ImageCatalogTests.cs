@@ -2,9 +2,13 @@ using Berth.Kubelet.Images;
 
 namespace Berth.Kubelet.Tests.Runc;
 
-public sealed class ImageCatalogTests
+public sealed class ImageCatalogTests : IDisposable
 {
-    private readonly ImageCatalog _catalog = new(Directory.CreateTempSubdirectory("berth-img-").FullName);
+    private readonly string _dir = TempDirectory.Create("berth-img-");
+    private readonly ImageCatalog _catalog;
+
+    public ImageCatalogTests() => _catalog = new ImageCatalog(_dir);
+    public void Dispose() => TempDirectory.Delete(_dir);
 
     [Theory]
     [InlineData("nginx", "docker.io/library/nginx:latest", "nginx")]

@@ -12,7 +12,7 @@ namespace Berth.Kubelet.Tests.Runc;
 /// root and those packages, as CI has).</summary>
 public sealed class NfsVolumeTests : IAsyncLifetime
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("berth-nfsvol-").FullName;
+    private readonly string _dir = TempDirectory.Create("berth-nfsvol-");
     private readonly PointToPointPodNetwork _net = new();
     private readonly List<ProcessRuntime> _runtimes = new();
     private GaneshaServer _nfs = null!;
@@ -32,7 +32,7 @@ public sealed class NfsVolumeTests : IAsyncLifetime
             foreach (var p in rt.ListPods())
                 await rt.StopPodAsync(new Pod { Metadata = new ObjectMeta { Uid = p.Pod.Uid } }, 0, default);
         if (_nfs is not null) await _nfs.DisposeAsync();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        TempDirectory.Delete(_dir);
     }
 
     private ProcessRuntime Runtime()

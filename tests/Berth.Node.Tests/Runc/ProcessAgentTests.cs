@@ -15,7 +15,7 @@ public sealed class ProcessAgentTests(ServerFixture fx) : IClassFixture<ServerFi
     public async Task A_pod_gets_its_claim_secret_env_and_configMap_files_and_ends_Succeeded()
     {
         Assert.True(Environment.UserName == "root", "the process runtime tests need root");
-        var dir = Directory.CreateTempSubdirectory("berth-agent-rt-").FullName;
+        var dir = TempDirectory.Create("berth-agent-rt-");
         var runtime = new ProcessRuntime(new ProcessRuntimeOptions { StateDir = Path.Combine(dir, "node"), Network = new PointToPointPodNetwork() });
         var node = T.Unique("node");
         var agent = new NodeAgent(C, new NodeAgentOptions { NodeName = node, Runtime = runtime, PodResync = TimeSpan.FromSeconds(5) });
@@ -89,7 +89,7 @@ public sealed class ProcessAgentTests(ServerFixture fx) : IClassFixture<ServerFi
             cts.Cancel();
             try { await run.WaitAsync(TimeSpan.FromSeconds(10)); } catch (OperationCanceledException) { }
             foreach (var p in runtime.ListPods()) await runtime.StopPodAsync(new Pod { Metadata = new ObjectMeta { Uid = p.Pod.Uid } }, 0, default);
-            try { Directory.Delete(dir, true); } catch (IOException) { }
+            TempDirectory.Delete(dir);
         }
     }
 }

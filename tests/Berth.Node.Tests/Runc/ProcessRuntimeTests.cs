@@ -13,7 +13,7 @@ namespace Berth.Kubelet.Tests.Runc;
 /// <summary>The process runtime with real runc, tini, busybox and nginx (needs root and those packages, as CI has).</summary>
 public sealed class ProcessRuntimeTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("berth-rt-").FullName;
+    private readonly string _dir = TempDirectory.Create("berth-rt-");
     private readonly PointToPointPodNetwork _net = new();
     private readonly List<ProcessRuntime> _runtimes = new();
 
@@ -44,7 +44,7 @@ public sealed class ProcessRuntimeTests : IDisposable
         foreach (var rt in _runtimes)
             foreach (var p in rt.ListPods())
                 rt.StopPodAsync(new Pod { Metadata = new ObjectMeta { Uid = p.Pod.Uid } }, 0, default).Wait();
-        try { Directory.Delete(_dir, true); } catch (IOException) { }
+        TempDirectory.Delete(_dir);
     }
 
     private static Pod NewPod(string name, string restartPolicy, params Container[] containers) => new()

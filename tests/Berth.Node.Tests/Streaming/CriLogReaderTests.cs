@@ -5,10 +5,10 @@ namespace Berth.Kubelet.Tests.Streaming;
 
 public sealed class CriLogReaderTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("berth-crilog-").FullName;
+    private readonly string _dir = TempDirectory.Create("berth-crilog-");
     private static readonly DateTimeOffset T0 = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => TempDirectory.Delete(_dir);
 
     private string Log(string name, params string[] lines)
     {

@@ -43,9 +43,7 @@ public sealed class ApiBehaviourTests : IAsyncLifetime
         Assert.Equal(port, (int)ep["subsets"]![0]!["ports"]![0]!["port"]!);
 
         // Another start on the same data listens elsewhere: Service and Endpoints follow, and 10.96.0.1 is never handed out.
-        var dir = _t.DataDir;
-        await _t.DisposeAsync();
-        var again = _t = await TestServer.StartAsync(dir); // disposed by the class
+        var again = _t = await _t.RestartAsync(); // disposed by the class
         var port2 = new Uri(again.Server.Url).Port;
         Assert.NotEqual(port, port2);
         var (_, svc2) = await again.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/services/kubernetes");
@@ -315,9 +313,7 @@ public sealed class ApiBehaviourTests : IAsyncLifetime
     {
         await _t.SendAsync(HttpMethod.Post, "/api/v1/namespaces/default/configmaps", """{"metadata":{"name":"keep"},"data":{"k":"v"}}""");
         var (_, before) = await _t.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/configmaps/keep");
-        var dir = _t.DataDir;
-        await _t.DisposeAsync();
-        _t = await TestServer.StartAsync(dir);
+        _t = await _t.RestartAsync();
         var (code, after) = await _t.SendAsync(HttpMethod.Get, "/api/v1/namespaces/default/configmaps/keep");
         Assert.Equal(200, code);
         Assert.Equal("v", after!["data"]!["k"]!.ToString());

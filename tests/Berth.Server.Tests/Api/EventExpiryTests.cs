@@ -49,17 +49,13 @@ public sealed class EventExpiryTests
     [Fact]
     public async Task Events_written_before_a_restart_keep_the_clock_of_their_last_write()
     {
-        string dir;
-        await using (var t = await TestServer.StartAsync())
-        {
-            dir = t.DataDir;
-            Assert.Equal(201, (await t.SendAsync(HttpMethod.Post, Events, EventJson("old", DateTimeOffset.UtcNow))).Code);
-            await Task.Delay(4000);
-            Assert.Equal(201, (await t.SendAsync(HttpMethod.Post, Events, EventJson("recent", DateTimeOffset.UtcNow))).Code);
-        }
+        await using var t = await TestServer.StartAsync();
+        Assert.Equal(201, (await t.SendAsync(HttpMethod.Post, Events, EventJson("old", DateTimeOffset.UtcNow))).Code);
+        await Task.Delay(4000);
+        Assert.Equal(201, (await t.SendAsync(HttpMethod.Post, Events, EventJson("recent", DateTimeOffset.UtcNow))).Code);
         // TTL 6 s, a sweep every 1.5 s. The old event was written over 4 s before this start, so its 6 s are up at the first
         // sweeps (counting from this start instead would keep it 6 s more); the recent one has seconds to go.
-        await using var again = await TestServer.StartAsync(dir, o => o with { EventTtl = TimeSpan.FromSeconds(6) });
+        await using var again = await t.RestartAsync(o => o with { EventTtl = TimeSpan.FromSeconds(6) });
         var sw = Stopwatch.StartNew();
         while ((await again.SendAsync(HttpMethod.Get, Events + "/old")).Code != 404)
         {

@@ -7,16 +7,19 @@ using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Berth.Server.Tests.Api;
 
-/// <summary>A real Berth server in this process: real SQLite file in a temp dir, real HTTPS on a free loopback port.</summary>
+/// <summary>A real Berth server in this process: real SQLite file in a temp dir, real HTTPS on a free loopback port.
+/// The temp dir it makes is deleted when it is disposed; a data dir passed in belongs to the caller.</summary>
 public sealed class TestServer : IAsyncDisposable
 {
+    private bool _ownsDataDir, _disposed;
+
     public BerthServer Server { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public string DataDir { get; private set; } = "";
 
     public static async Task<TestServer> StartAsync(string? dataDir = null, Func<ServerOptions, ServerOptions>? configure = null)
     {
-        var t = new TestServer { DataDir = dataDir ?? Directory.CreateTempSubdirectory("berth-api-").FullName };
+        var t = new TestServer { DataDir = dataDir ?? TempDirectory.Create("berth-api-"), _ownsDataDir = dataDir is null };
         var options = new ServerOptions { DataDir = t.DataDir, Listen = "127.0.0.1:0" };
         t.Server = await BerthServer.StartAsync(configure?.Invoke(options) ?? options, NullLoggerFactory.Instance);
         t.Http = Client(t.Server, t.Server.AdminToken);
@@ -55,9 +58,23 @@ public sealed class TestServer : IAsyncDisposable
         return ((int)resp.StatusCode, json);
     }
 
+    /// <summary>Stops this server and starts another on the same data dir, which passes to the new one.</summary>
+    public async Task<TestServer> RestartAsync(Func<ServerOptions, ServerOptions>? configure = null)
+    {
+        var owns = _ownsDataDir;
+        _ownsDataDir = false;
+        await DisposeAsync();
+        var next = await StartAsync(DataDir, configure);
+        next._ownsDataDir = owns;
+        return next;
+    }
+
     public async ValueTask DisposeAsync()
     {
+        if (_disposed) return;
+        _disposed = true;
         Http?.Dispose();
         if (Server is not null) await Server.DisposeAsync();
+        if (_ownsDataDir) TempDirectory.Delete(DataDir);
     }
 }

@@ -13,7 +13,7 @@ public sealed class ServiceAccountTokenTests : IDisposable
         public override DateTimeOffset GetUtcNow() => Now;
     }
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("berth-sa-").FullName;
+    private readonly string _dir = TempDirectory.Create("berth-sa-");
     private readonly Clock _clock = new(DateTimeOffset.Parse("2026-01-01T00:00:00Z"));
     private readonly ServiceAccountSigningKey _key;
     private readonly ServiceAccountTokens _tokens;
@@ -27,7 +27,7 @@ public sealed class ServiceAccountTokenTests : IDisposable
     public void Dispose()
     {
         _key.Dispose();
-        Directory.Delete(_dir, true);
+        TempDirectory.Delete(_dir);
     }
 
     private ServiceAccountClaims Claims(int seconds = 3600, string[]? audiences = null)
@@ -82,13 +82,13 @@ public sealed class ServiceAccountTokenTests : IDisposable
         Assert.Null(_tokens.Validate(none));
         Assert.Null(_tokens.Validate(Base64Url.EncodeToString("{\"alg\":\"none\"}"u8) + "." + parts[1] + ".x"));
         // Signed by another key.
-        var otherDir = Directory.CreateTempSubdirectory("berth-sa-").FullName;
+        var otherDir = TempDirectory.Create("berth-sa-");
         try
         {
             using var otherKey = ServiceAccountSigningKey.LoadOrCreate(otherDir);
             Assert.Null(_tokens.Validate(new ServiceAccountTokens(otherKey, _clock).Issue(Claims())));
         }
-        finally { Directory.Delete(otherDir, true); }
+        finally { TempDirectory.Delete(otherDir); }
         Assert.Null(_tokens.Validate("not-a-token"));
         Assert.Null(_tokens.Validate("a.b.c"));
         Assert.Null(_tokens.Validate(token + ".x"));

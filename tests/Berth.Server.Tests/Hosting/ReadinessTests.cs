@@ -14,49 +14,53 @@ public sealed class ReadinessTests
     [Fact]
     public async Task Readyz_says_ok_only_once_the_kubeconfig_names_this_run()
     {
-        var dir = Directory.CreateTempSubdirectory("berth-ready-").FullName;
-        await using (var first = await TestServer.StartAsync(dir)) // leaves a kubeconfig naming a port now closed
+        var dir = TempDirectory.Create("berth-ready-");
+        try
         {
-            // Objects for the controllers' informers to list at the next start, which widens the window between the
-            // API serving and start-up finishing.
-            await Parallel.ForAsync(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
-                Assert.Equal(201, (await first.SendAsync(HttpMethod.Post, "/api/v1/persistentvolumes",
-                    "{\"metadata\":{\"name\":\"pv" + i + "\"},\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":[\"ReadWriteOnce\"],\"hostPath\":{\"path\":\"/tmp/pv" + i + "\"}}}")).Code));
-        }
-        var port = FreePort();
-        var url = $"https://127.0.0.1:{port}";
-        Assert.DoesNotContain(url, await File.ReadAllTextAsync(Path.Combine(dir, "kubeconfig")));
-
-        using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
-        using var stop = new CancellationTokenSource();
-        var sawOk = 0;
-        var sawStale = 0;
-        var poll = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested)
+            await using (var first = await TestServer.StartAsync(dir)) // leaves a kubeconfig naming a port now closed
             {
-                try
-                {
-                    using var r = await http.GetAsync(url + "/readyz", stop.Token);
-                    if (r.StatusCode == HttpStatusCode.OK)
-                    {
-                        Interlocked.Increment(ref sawOk);
-                        if (!(await File.ReadAllTextAsync(Path.Combine(dir, "kubeconfig"))).Contains(url)) Interlocked.Increment(ref sawStale);
-                    }
-                    else Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
-                }
-                catch (HttpRequestException) { await Task.Delay(1); } // not listening yet
-                catch (OperationCanceledException) { }
+                // Objects for the controllers' informers to list at the next start, which widens the window between the
+                // API serving and start-up finishing.
+                await Parallel.ForAsync(0, 2000, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, _) =>
+                    Assert.Equal(201, (await first.SendAsync(HttpMethod.Post, "/api/v1/persistentvolumes",
+                        "{\"metadata\":{\"name\":\"pv" + i + "\"},\"spec\":{\"capacity\":{\"storage\":\"1Gi\"},\"accessModes\":[\"ReadWriteOnce\"],\"hostPath\":{\"path\":\"/tmp/pv" + i + "\"}}}")).Code));
             }
-        });
-        await using (await TestServer.StartAsync(dir, o => o with { Listen = $"127.0.0.1:{port}" }))
-        {
-            for (var waited = 0; Volatile.Read(ref sawOk) < 3 && waited < 10_000; waited += 10) await Task.Delay(10);
-            stop.Cancel();
-            await poll;
+            var port = FreePort();
+            var url = $"https://127.0.0.1:{port}";
+            Assert.DoesNotContain(url, await File.ReadAllTextAsync(Path.Combine(dir, "kubeconfig")));
+
+            using var http = new HttpClient(new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true });
+            using var stop = new CancellationTokenSource();
+            var sawOk = 0;
+            var sawStale = 0;
+            var poll = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested)
+                {
+                    try
+                    {
+                        using var r = await http.GetAsync(url + "/readyz", stop.Token);
+                        if (r.StatusCode == HttpStatusCode.OK)
+                        {
+                            Interlocked.Increment(ref sawOk);
+                            if (!(await File.ReadAllTextAsync(Path.Combine(dir, "kubeconfig"))).Contains(url)) Interlocked.Increment(ref sawStale);
+                        }
+                        else Assert.Equal(HttpStatusCode.ServiceUnavailable, r.StatusCode);
+                    }
+                    catch (HttpRequestException) { await Task.Delay(1); } // not listening yet
+                    catch (OperationCanceledException) { }
+                }
+            });
+            await using (await TestServer.StartAsync(dir, o => o with { Listen = $"127.0.0.1:{port}" }))
+            {
+                for (var waited = 0; Volatile.Read(ref sawOk) < 3 && waited < 10_000; waited += 10) await Task.Delay(10);
+                stop.Cancel();
+                await poll;
+            }
+            Assert.True(sawOk > 0);
+            Assert.Equal(0, sawStale);
         }
-        Assert.True(sawOk > 0);
-        Assert.Equal(0, sawStale);
+        finally { TempDirectory.Delete(dir); }
     }
 
     private static int FreePort()
