@@ -204,6 +204,22 @@ public sealed class ClusterDnsTests(ServerFixture fx, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task A_port_taken_for_TCP_is_a_clear_error()
+    {
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var informers = new InformerFactory(C);
+        var resolver = new ClusterDnsResolver(informers.For<Service>(), informers.For<Endpoints>(), "cluster.local");
+        var forwarder = new DnsForwarder([], TimeSpan.FromMilliseconds(500));
+        var e = Assert.Throws<InvalidOperationException>(() => ClusterDnsServer.Start(resolver, forwarder, new IPEndPoint(IPAddress.Loopback, port)));
+        Assert.Equal($"the cluster DNS server cannot listen on 127.0.0.1:{port} (tcp): Address already in use", e.Message);
+        // Port 0 takes any port free for both (it tries again when UDP is given one taken for TCP, which CI once met).
+        await using var server = ClusterDnsServer.Start(resolver, forwarder, new IPEndPoint(IPAddress.Loopback, 0));
+        Assert.NotEqual(0, server.EndPoint.Port);
+    }
+
+    [Fact]
     public async Task MalformedQueriesDoNotStopTheServer()
     {
         await using var dns = await StartAsync([]);

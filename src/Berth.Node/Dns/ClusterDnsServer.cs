@@ -32,29 +32,42 @@ public sealed class ClusterDnsServer : IAsyncDisposable
         _resolver = resolver;
         _forwarder = forwarder;
         _log = log;
-        _udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-        try { _udp.Bind(at); }
-        catch (SocketException e)
+        // Port 0: the port UDP is given may be taken for TCP (a free UDP port says nothing of TCP); then another.
+        for (int attempt = 1; ; attempt++)
         {
-            _udp.Dispose();
-            throw new InvalidOperationException($"the cluster DNS server cannot listen on {at} (udp): {e.Message}", e);
+            try { (_udp, _tcp) = Listen(at); break; }
+            catch (InvalidOperationException e) when (at.Port == 0 && attempt < 10
+                && e.InnerException is SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }) { }
         }
-        // TCP on the port UDP got (the same as asked unless that was 0).
         EndPoint = (IPEndPoint)_udp.LocalEndPoint!;
-        _tcp = new TcpListener(EndPoint);
-        try
-        {
-            _tcp.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
-            _tcp.Start();
-        }
-        catch (SocketException e)
-        {
-            _udp.Dispose();
-            _tcp.Stop();
-            throw new InvalidOperationException($"the cluster DNS server cannot listen on {EndPoint} (tcp): {e.Message}", e);
-        }
         _udpLoop = Task.Run(UdpLoopAsync);
         _tcpLoop = Task.Run(TcpLoopAsync);
+    }
+
+    /// <summary>Binds UDP on <paramref name="at"/>, and TCP on the port UDP got.</summary>
+    private static (Socket Udp, TcpListener Tcp) Listen(IPEndPoint at)
+    {
+        var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        try { udp.Bind(at); }
+        catch (SocketException e)
+        {
+            udp.Dispose();
+            throw new InvalidOperationException($"the cluster DNS server cannot listen on {at} (udp): {e.Message}", e);
+        }
+        var bound = (IPEndPoint)udp.LocalEndPoint!;
+        var tcp = new TcpListener(bound);
+        try
+        {
+            tcp.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            tcp.Start();
+            return (udp, tcp);
+        }
+        catch (SocketException e)
+        {
+            udp.Dispose();
+            tcp.Stop();
+            throw new InvalidOperationException($"the cluster DNS server cannot listen on {bound} (tcp): {e.Message}", e);
+        }
     }
 
     /// <summary>Starts serving on <paramref name="at"/> (port 0: a free UDP port, and TCP on the same number).</summary>
