@@ -67,7 +67,9 @@ public sealed class EventRecorder : IAsyncDisposable
     public void Event(KubeObject obj, string type, string reason, string message)
     {
         var ev = Build(obj, type, reason, message);
-        if (ev is not null) LaneOf(ev).Queue.Writer.TryWrite((ev, null));
+        if (ev is null) return;
+        var objectKey = ObjectKey(ev);
+        LaneOf(objectKey).Queue.Writer.TryWrite((ev, objectKey, null));
     }
 
     /// <summary>Records an event and waits until it is written (or failed). Never throws.</summary>
@@ -76,7 +78,8 @@ public sealed class EventRecorder : IAsyncDisposable
         var ev = Build(obj, type, reason, message);
         if (ev is null) return;
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!LaneOf(ev).Queue.Writer.TryWrite((ev, done))) return;
+        var objectKey = ObjectKey(ev);
+        if (!LaneOf(objectKey).Queue.Writer.TryWrite((ev, objectKey, done))) return;
         try { await done.Task.WaitAsync(ct); } catch (OperationCanceledException) { }
     }
 
@@ -122,9 +125,10 @@ public sealed class EventRecorder : IAsyncDisposable
         }
     }
 
-    private Lane LaneOf(Event ev) => _lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(ObjectKey(ev)) % Lanes)];
+    private Lane LaneOf(string objectKey) => _lanes[(int)((uint)StringComparer.Ordinal.GetHashCode(objectKey) % Lanes)];
 
-    private static string EventKey(Event ev) => string.Join("\u0000", ObjectKey(ev), ev.Type, ev.Reason, ev.Message);
+    /// <summary>getEventKey: the object, and what was said about it.</summary>
+    private static string EventKey(string objectKey, Event ev) => string.Join("\u0000", objectKey, ev.Type, ev.Reason, ev.Message);
 
     /// <summary>getSpamKey: the source and the object.</summary>
     private static string ObjectKey(Event ev)
@@ -149,15 +153,17 @@ public sealed class EventRecorder : IAsyncDisposable
             Loop = Task.Run(LoopAsync);
         }
 
-        public Channel<(Event Ev, TaskCompletionSource? Done)> Queue { get; } =
-            Channel.CreateUnbounded<(Event, TaskCompletionSource?)>(new UnboundedChannelOptions { SingleReader = true });
+        /// <summary>Events to write, each with its <see cref="ObjectKey"/> (made once: the lane, the aggregation and the spam
+        /// filter all key on it).</summary>
+        public Channel<(Event Ev, string ObjectKey, TaskCompletionSource? Done)> Queue { get; } =
+            Channel.CreateUnbounded<(Event, string, TaskCompletionSource?)>(new UnboundedChannelOptions { SingleReader = true });
         public Task Loop { get; }
 
         private async Task LoopAsync()
         {
-            await foreach (var (ev, done) in Queue.Reader.ReadAllAsync())
+            await foreach (var (ev, objectKey, done) in Queue.Reader.ReadAllAsync())
             {
-                try { await WriteAsync(ev); }
+                try { await WriteAsync(ev, objectKey); }
                 catch (Exception e)
                 {
                     var o = ev.InvolvedObject!;
@@ -171,24 +177,23 @@ public sealed class EventRecorder : IAsyncDisposable
         /// EventAggregate: the event itself while fewer than <see cref="AggregateMaxEvents"/> distinct messages of its
         /// object, type and reason were seen in the window, else the combined event; and the key its Event is counted under.
         /// </summary>
-        private (Event Event, string Key) Aggregate(Event ev, DateTimeOffset now)
+        private (Event Event, string Key) Aggregate(Event ev, string objectKey, DateTimeOffset now)
         {
-            var similarKey = string.Join("\u0000", ObjectKey(ev), ev.Type, ev.Reason, ev.ReportingComponent, ev.ReportingInstance);
+            var similarKey = string.Join("\u0000", objectKey, ev.Type, ev.Reason, ev.ReportingComponent, ev.ReportingInstance);
             if (!_similar.TryGetValue(similarKey, out var record) || now - record.Last > AggregationWindow)
                 record = (new HashSet<string>(StringComparer.Ordinal), now);
             record.Messages.Add(ev.Message ?? "");
             if (_similar.Count >= MaxLaneEntries && !_similar.ContainsKey(similarKey)) _similar.Clear();
             _similar[similarKey] = record with { Last = now };
-            if (record.Messages.Count < AggregateMaxEvents) return (ev, EventKey(ev));
+            if (record.Messages.Count < AggregateMaxEvents) return (ev, EventKey(objectKey, ev));
             record.Messages.Remove(record.Messages.First()); // do not grow the set any larger (PopAny)
             ev.Message = CombinedPrefix + ev.Message;
             return (ev, similarKey);
         }
 
         /// <summary>EventSourceObjectSpamFilter: whether the source's token bucket for the object has a token left (taking it).</summary>
-        private bool Allowed(Event ev, DateTimeOffset now)
+        private bool Allowed(string key, DateTimeOffset now)
         {
-            var key = ObjectKey(ev);
             var (tokens, refilled) = _spam.TryGetValue(key, out var b) ? b : (_recorder._spamBurst, now);
             tokens = Math.Min(_recorder._spamBurst, tokens + (now - refilled).TotalSeconds / SpamRefill.TotalSeconds);
             bool allowed = tokens >= 1;
@@ -198,12 +203,12 @@ public sealed class EventRecorder : IAsyncDisposable
             return allowed;
         }
 
-        private async Task WriteAsync(Event ev)
+        private async Task WriteAsync(Event ev, string objectKey)
         {
             var now = ev.LastTimestamp!.Value;
             var o = ev.InvolvedObject!;
-            (ev, var key) = Aggregate(ev, now);
-            bool allowed = Allowed(ev, now);
+            (ev, var key) = Aggregate(ev, objectKey, now);
+            bool allowed = Allowed(objectKey, now);
             if (_seen.TryGetValue(key, out var prior) && now - prior.Last < AggregationWindow)
             {
                 var count = prior.Count + 1;

@@ -36,7 +36,7 @@ public sealed class ResourceStore
         => t.Namespaced ? t.StoragePrefix + ns + "/" + name : t.StoragePrefix + name;
 
     /// <summary>The object's key in its resource's cache (<see cref="CachedObject.Key"/>): "namespace/name", or the name.</summary>
-    public static string CacheKeyOf(ResourceType t, string? ns, string name) => t.Namespaced ? ns + "/" + name : name;
+    public static string CacheKeyOf(ResourceType t, string? ns, string name) => ObjectMeta.KeyOf(t.Namespaced ? ns : null, name);
 
     /// <summary>The cache keys of a namespace's objects start with this ("" for all namespaces or a cluster-scoped kind).</summary>
     public static string CachePrefixOf(ResourceType t, string? ns) => t.Namespaced && !string.IsNullOrEmpty(ns) ? ns + "/" : "";
